@@ -1,0 +1,34 @@
+# The two README commands set themselves up: a pinned venv in .venv, then the job.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export CCPIPE_HOME ?= $(CURDIR)/.ccpipe
+SAMPLE_START ?= 2026-11-01
+SAMPLE_DAYS ?= 10
+
+.PHONY: setup run test lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	rm -rf $(CCPIPE_HOME)
+	$(BIN)/ccpipe generate --start $(SAMPLE_START) --days $(SAMPLE_DAYS)
+	$(BIN)/ccpipe run --start $(SAMPLE_START) --end $$(date -d "$(SAMPLE_START) + $$(( $(SAMPLE_DAYS) - 1 )) days" +%F)
+
+test: setup
+	$(BIN)/ruff check plugins dags tests
+	$(BIN)/ruff format --check plugins dags tests
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .ccpipe

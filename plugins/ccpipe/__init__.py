@@ -1,0 +1,1 @@
+"""ccpipe: contact-center analytics pipeline (FCR, CSAT, NPS, CES marts)."""

@@ -1,0 +1,58 @@
+"""Where ccpipe keeps its files: one place to resolve CCPIPE_HOME and the project folders."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+FEEDS = ("calls", "tickets", "surveys")
+
+
+def project_dir() -> Path:
+    """The repository root (dbt_project.yml, expectations/); CCPIPE_PROJECT_DIR overrides it."""
+    override = os.environ.get("CCPIPE_PROJECT_DIR")
+    return Path(override) if override else Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every file location under one CCPIPE_HOME."""
+
+    home: Path
+
+    @classmethod
+    def from_env(cls, home: str | os.PathLike[str] | None = None) -> Paths:
+        chosen = home or os.environ.get("CCPIPE_HOME") or project_dir() / ".ccpipe"
+        return cls(Path(chosen).resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    def landing_dir(self, feed: str, date: str) -> Path:
+        return self.landing / feed / date
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def work_db(self) -> Path:
+        """The working warehouse: raw tables, quarantine, audit, dbt models."""
+        return self.warehouse / "work.duckdb"
+
+    @property
+    def marts_db(self) -> Path:
+        """The published marts BI tools read (replaced atomically on publish)."""
+        return self.warehouse / "marts.duckdb"
+
+    @property
+    def gx_dir(self) -> Path:
+        """Great Expectations results and Data Docs."""
+        return self.home / "gx"
+
+    def ensure(self) -> Paths:
+        for folder in (self.landing, self.warehouse, self.gx_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self

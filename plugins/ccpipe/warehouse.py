@@ -1,0 +1,67 @@
+"""The working DuckDB warehouse: connections and the raw-layer tables ingest writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from ccpipe.contracts import FEEDS, LINEAGE_COLUMNS, SQL_TYPES, Feed
+
+RAW_SCHEMA = "raw"
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a warehouse file with UTC as the session time zone, so casts never drift."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+def raw_table_ddl(feed: Feed) -> str:
+    columns = [f"{c.name} {SQL_TYPES[c.type]}" for c in feed.columns]
+    columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS]
+    return f"create table if not exists {RAW_SCHEMA}.{feed.raw_table} ({', '.join(columns)})"
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw tables, the quarantine and the load audit if they are not there yet."""
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    for feed in FEEDS.values():
+        con.execute(raw_table_ddl(feed))
+    con.execute(
+        f"""
+        create table if not exists {RAW_SCHEMA}.quarantine (
+            feed varchar not null,
+            load_date date not null,
+            source_file varchar not null,
+            source_line bigint,
+            column_name varchar,
+            rule varchar not null,
+            reason varchar not null,
+            record json,
+            quarantined_at timestamptz not null
+        )
+        """
+    )
+    con.execute(
+        f"""
+        create table if not exists {RAW_SCHEMA}.load_audit (
+            load_id varchar not null,
+            feed varchar not null,
+            load_date date not null,
+            source_file varchar,
+            sha256 varchar,
+            size_bytes bigint,
+            rows_read bigint,
+            rows_loaded bigint,
+            rows_quarantined bigint,
+            status varchar not null,
+            message varchar,
+            started_at timestamptz not null,
+            finished_at timestamptz not null
+        )
+        """
+    )

@@ -1,0 +1,112 @@
+"""Shared fixtures: a throw-away CCPIPE_HOME and writers for small hand-made landing files."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from ccpipe.config import Paths
+from ccpipe.contracts import FEEDS
+
+
+@pytest.fixture
+def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    monkeypatch.setenv("CCPIPE_HOME", str(tmp_path / "home"))
+    return Paths.from_env().ensure()
+
+
+def write_csv(
+    paths: Paths,
+    feed: str,
+    date: str,
+    name: str,
+    rows: list[dict],
+    columns: list[str] | None = None,
+) -> Path:
+    """A CSV landing file; columns default to the feed's contract columns."""
+    folder = paths.landing_dir(feed, date)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    columns = columns or FEEDS[feed].column_names
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return path
+
+
+def write_jsonl(paths: Paths, feed: str, date: str, name: str, rows: list[dict | str]) -> Path:
+    """A JSONL landing file; a str row is written as the raw line."""
+    folder = paths.landing_dir(feed, date)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def leg(**overrides) -> dict:
+    """One answered, completed inbound call leg; override what a case needs."""
+    row = {
+        "call_id": "C1",
+        "leg_seq": "1",
+        "direction": "inbound",
+        "customer_id": "K1",
+        "queue": "billing",
+        "agent_id": "A1",
+        "started_at": "2026-11-03T09:00:00Z",
+        "answered_at": "2026-11-03T09:00:10Z",
+        "ended_at": "2026-11-03T09:05:00Z",
+        "wrap_seconds": "30",
+        "disposition": "completed",
+        "reason_code": "billing",
+        "resolved": "true",
+    }
+    row.update(overrides)
+    return row
+
+
+def ticket(**overrides) -> dict:
+    """One solved one-touch email ticket version."""
+    row = {
+        "ticket_id": "T1",
+        "updated_at": "2026-11-03T12:00:00Z",
+        "customer_id": "K2",
+        "channel": "email",
+        "category": "delivery",
+        "queue": "support",
+        "priority": "normal",
+        "status": "solved",
+        "agent_id": "A2",
+        "created_at": "2026-11-03T10:00:00Z",
+        "first_response_at": "2026-11-03T10:30:00Z",
+        "solved_at": "2026-11-03T12:00:00Z",
+        "reopen_count": "0",
+        "agent_reply_count": "1",
+        "source_call_id": None,
+    }
+    row.update(overrides)
+    return row
+
+
+def survey(**overrides) -> dict:
+    """One CSAT response on 1-5 rating call C1."""
+    row = {
+        "response_id": "R1",
+        "survey_type": "csat",
+        "contact_type": "call",
+        "contact_id": "C1",
+        "customer_id": "K1",
+        "responded_at": "2026-11-03T10:00:00Z",
+        "score": "5",
+        "scale_min": "1",
+        "scale_max": "5",
+        "language": "en",
+        "comment": "great",
+    }
+    row.update(overrides)
+    return row
