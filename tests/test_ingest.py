@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import duckdb
 import pytest
-from conftest import leg, survey, ticket, write_csv, write_jsonl
 
 from ccpipe.config import Paths
 from ccpipe.ingest import IngestError, ingest_date
+
+from conftest import leg, survey, ticket, write_csv, write_jsonl
 
 DAY = "2026-11-03"
 
@@ -29,13 +30,21 @@ def quarantined(paths: Paths) -> list[tuple]:
     )
 
 
+LOAD_TIME = {
+    "call_legs": "_loaded_at",
+    "ticket_versions": "_loaded_at",
+    "survey_responses": "_loaded_at",
+    "quarantine": "quarantined_at",
+}
+
+
 def raw_tables(paths: Paths) -> dict[str, list[tuple]]:
     """Every raw table's contract and lineage content, minus load timestamps."""
     tables = ("call_legs", "ticket_versions", "survey_responses", "quarantine")
     return {
         t: query(
             paths,
-            f"select * exclude ({'_loaded_at' if t != 'quarantine' else 'quarantined_at'}) from raw.{t} order by all",
+            f"select * exclude ({LOAD_TIME[t]}) from raw.{t} order by all",
         )
         for t in tables
     }
@@ -174,7 +183,8 @@ ROW_FAULTS = [
         survey(response_id="R1"),
         "response_id",
         "expect_column_values_to_be_unique(response_id)",
-        "duplicate key (response_id) within the load; first seen in surveys/2026-11-03/f.csv line 2",
+        "duplicate key (response_id) within the load; "
+        "first seen in surveys/2026-11-03/f.csv line 2",
     ),
 ]
 
@@ -213,7 +223,8 @@ def test_duplicate_key_across_two_files_of_one_date_is_quarantined(paths):
             2,
             "call_id, leg_seq",
             "expect_compound_columns_to_be_unique(call_id, leg_seq)",
-            f"duplicate key (call_id, leg_seq) within the load; first seen in calls/{DAY}/a.csv line 2",
+            "duplicate key (call_id, leg_seq) within the load; "
+            f"first seen in calls/{DAY}/a.csv line 2",
         )
     ]
     assert query(paths, "select agent_id from raw.call_legs") == [("A1",)]
@@ -290,7 +301,9 @@ def test_persian_and_arabic_indic_digits_become_integers(paths):
             survey(response_id="R2", score="٩", scale_max="١٠"),
         ],
     )
-    write_jsonl(paths, "surveys", DAY, "g.jsonl", [survey(response_id="R3", score="٧", scale_max="7")])
+    write_jsonl(
+        paths, "surveys", DAY, "g.jsonl", [survey(response_id="R3", score="٧", scale_max="7")]
+    )
 
     ingest_date(paths, DAY, feeds=("surveys",))
 

@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=parse_date)
     run.add_argument("--end", type=parse_date)
     run.add_argument("--as-of", type=parse_instant, help="instant FCR maturity is judged at")
+
+    kpis = commands.add_parser("kpis", help="print a day's headline KPIs, FCR against target first")
+    kpis.add_argument("--date", type=parse_date, help="default: the latest published date")
     return parser
 
 
@@ -96,4 +99,11 @@ def cmd_run(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-COMMANDS = {"generate": cmd_generate, "ingest": cmd_ingest, "run": cmd_run}
+def cmd_kpis(args: argparse.Namespace, paths: Paths) -> int:
+    from ccpipe.kpis import headline
+
+    print(headline(paths, args.date))
+    return 0
+
+
+COMMANDS = {"generate": cmd_generate, "ingest": cmd_ingest, "run": cmd_run, "kpis": cmd_kpis}

@@ -140,7 +140,8 @@ def stage_csv(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, label: str
     except duckdb.Error as error:
         raise read_failure(label, error) from error
     bad_unicode = con.execute(
-        "select min(line) from file_rejects where error_type in ('INVALID ENCODING', 'INVALID UNICODE')"
+        "select min(line) from file_rejects"
+        " where error_type in ('INVALID ENCODING', 'INVALID UNICODE')"
     ).fetchone()[0]
     if bad_unicode is not None:
         raise IngestError(f"{label}: line {bad_unicode} is not UTF-8")

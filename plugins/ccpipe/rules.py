@@ -131,7 +131,9 @@ def compile_expectation(expectation: dict[str, Any]) -> RowRule | None:
         return RowRule(
             rule=f"{kind}({a}, {b})",
             column=a,
-            violated=f"({when}) and {a} is not null and {b} is not null and not ({a} {operator} {b})",
+            violated=(
+                f"({when}) and {a} is not null and {b} is not null and not ({a} {operator} {b})"
+            ),
             reason=(
                 f"'{a} ' || {sql_text(a)} || ' must be {words} {b} ' || {sql_text(b)}"
                 f" || {sql_literal(when_words)}"
