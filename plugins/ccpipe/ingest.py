@@ -124,12 +124,22 @@ def stage_csv(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, label: str
     header = csv_header(path, label)
     refuse_missing_columns(feed, set(header), label)
     columns = "{" + ", ".join(f"{sql_literal(h)}: 'VARCHAR'" for h in header) + "}"
+    known = {c.name for c in feed.columns}
+    values = ", ".join(
+        f"{quote_ident(c.name)}" if c.name in header else f"null as {c.name}" for c in feed.columns
+    )
+    extras = [h for h in header if h not in known]
+    extra_json = (
+        "json_object(" + ", ".join(f"{sql_literal(h)}, {quote_ident(h)}" for h in extras) + ")"
+        if extras
+        else "null"
+    )
     try:
         con.execute("drop table if exists file_rejects; drop table if exists file_reject_scans")
         con.execute(
             f"""
-            create or replace temp table file_rows as
-            select *, row_number() over () as _record
+            insert into stage
+            select {values}, {sql_literal(label)}, row_number() over () + 1, {extra_json}
             from read_csv({sql_literal(str(path))}, header = true, columns = {columns},
                           auto_detect = false, delim = ',', quote = '"', escape = '"',
                           allow_quoted_nulls = false, strict_mode = true,
@@ -145,8 +155,16 @@ def stage_csv(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, label: str
     ).fetchone()[0]
     if bad_unicode is not None:
         raise IngestError(f"{label}: line {bad_unicode} is not UTF-8")
-    # A rejected record is missing from file_rows, so a good record's line is its position
-    # among good records shifted past every rejected line before it (header is line 1).
+    if con.execute("select count(*) from file_rejects").fetchone()[0]:
+        shift_lines_past_rejects(con, label)
+
+
+def shift_lines_past_rejects(con: duckdb.DuckDBPyConnection, label: str) -> None:
+    """Give good records their true lines when malformed ones were left out of the read.
+
+    Rows were numbered among good records only (header = line 1); each rejected line before
+    a good record pushes it one line further, and rejects go to the quarantine as they are.
+    """
     con.execute(
         """
         create or replace temp table file_reject_positions as
@@ -154,23 +172,13 @@ def stage_csv(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, label: str
         from (select distinct line from file_rejects)
         """
     )
-    known = {c.name for c in feed.columns}
-    values = ", ".join(
-        f"{quote_ident(c.name)}" if c.name in header else f"null as {c.name}" for c in feed.columns
-    )
-    extras = [h for h in header if h not in known]
-    extra_json = (
-        "json_object(" + ", ".join(f"{sql_literal(h)}, {quote_ident(h)}" for h in extras) + ")"
-        if extras
-        else "null"
-    )
     con.execute(
         f"""
-        insert into stage
-        select {values}, {sql_literal(label)}, _record + 1 + (
-                   select count(*) from file_reject_positions where good_before < _record
-               ), {extra_json}
-        from file_rows
+        update stage
+        set _source_line = _source_line + (
+            select count(*) from file_reject_positions where good_before < stage._source_line - 1
+        )
+        where _source_file = {sql_literal(label)}
         """
     )
     con.execute(
@@ -239,10 +247,12 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, label: s
 def typed_value(column: Column) -> str:
     raw = column.name
     if column.type == "int":
+        # translate() is costly, so plain ASCII digits (nearly every value) skip it.
         digits = f"trim(translate({raw}, '{EASTERN_DIGITS}', '{WESTERN_DIGITS}'))"
         return (
-            f"case when regexp_full_match({digits}, '[+-]?[0-9]+') "
-            f"then try_cast({digits} as integer) end"
+            f"case when regexp_full_match({raw}, '[+-]?[0-9]+') then try_cast({raw} as integer) "
+            f"when regexp_full_match({digits}, '[+-]?[0-9]+') then try_cast({digits} as integer) "
+            "end"
         )
     if column.type == "timestamp":
         pattern = sql_literal(ISO_TIMESTAMP + UTC_OFFSET)
