@@ -23,8 +23,8 @@ run: setup
 	$(BIN)/ccpipe run --start $(SAMPLE_START) --end $$(date -d "$(SAMPLE_START) + $$(( $(SAMPLE_DAYS) - 1 )) days" +%F)
 
 test: setup
-	$(BIN)/ruff check plugins dags tests
-	$(BIN)/ruff format --check plugins dags tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 bench: setup
