@@ -1,0 +1,139 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='reporting_date',
+        incremental_strategy='rebuild_dates',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+{%- set attribution_days = var('survey_attribution_days') -%}
+
+with
+
+surveys as (
+
+    select * from {{ ref('int_surveys_normalised') }}
+
+),
+
+calls as (
+
+    select * from {{ ref('int_calls_rolled_up') }}
+
+),
+
+tickets as (
+
+    select * from {{ ref('int_tickets_latest') }}
+
+),
+
+dates_rebuilt as (
+
+    select * from {{ ref('int_reporting_dates_rebuilt') }}
+
+),
+
+-- Surveys count on the reporting date of the response, so a late response never
+-- restates a past day.
+surveys_in_scope as (
+
+    select *
+    from surveys
+    {% if is_incremental() -%}
+    where reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
+    {%- endif %}
+
+),
+
+-- The rated contact must have started within survey_attribution_days before the
+-- response (or up to a day after, for clock skew): a bounded read of calls and tickets.
+reach as (
+
+    select
+        {{ dbt.dateadd('day', -attribution_days, 'min(responded_at)') }} as earliest_start,
+        {{ dbt.dateadd('day', 1, 'max(responded_at)') }} as latest_start
+
+    from surveys_in_scope
+
+),
+
+calls_in_reach as (
+
+    select
+        calls.call_id,
+        calls.started_at,
+        calls.handling_agent_id as agent_id,
+        coalesce(calls.handling_queue, calls.entry_queue) as queue,
+        'phone' as channel
+
+    from calls
+    where calls.started_at >= (select reach.earliest_start from reach)
+        and calls.started_at <= (select reach.latest_start from reach)
+
+),
+
+tickets_in_reach as (
+
+    select
+        tickets.ticket_id,
+        tickets.created_at as started_at,
+        tickets.agent_id,
+        tickets.queue,
+        tickets.channel
+
+    from tickets
+    where tickets.created_at >= (select reach.earliest_start from reach)
+        and tickets.created_at <= (select reach.latest_start from reach)
+
+),
+
+attributed as (
+
+    select
+        surveys_in_scope.response_id,
+        surveys_in_scope.survey_type,
+        surveys_in_scope.contact_type,
+        surveys_in_scope.contact_id,
+        surveys_in_scope.customer_id,
+        surveys_in_scope.responded_at,
+        surveys_in_scope.reporting_date,
+        surveys_in_scope.score,
+        surveys_in_scope.scale_min,
+        surveys_in_scope.scale_max,
+        surveys_in_scope.language,
+        surveys_in_scope.comment,
+        surveys_in_scope.score_fraction,
+        surveys_in_scope.is_csat_satisfied,
+        surveys_in_scope.ces_score_7pt,
+        surveys_in_scope.is_ces_agree,
+        surveys_in_scope.is_ces_disagree,
+        surveys_in_scope.is_nps_promoter,
+        surveys_in_scope.is_nps_detractor,
+        surveys_in_scope.is_fcr_survey_yes,
+        coalesce(calls_in_reach.agent_id, tickets_in_reach.agent_id) as agent_id,
+        coalesce(calls_in_reach.queue, tickets_in_reach.queue) as queue,
+        coalesce(calls_in_reach.channel, tickets_in_reach.channel) as channel,
+        calls_in_reach.call_id is not null
+            or tickets_in_reach.ticket_id is not null as is_contact_known
+
+    from surveys_in_scope
+    left join calls_in_reach
+        on surveys_in_scope.contact_type = 'call'
+        and surveys_in_scope.contact_id = calls_in_reach.call_id
+        and calls_in_reach.started_at
+            >= {{ dbt.dateadd('day', -attribution_days, 'surveys_in_scope.responded_at') }}
+        and calls_in_reach.started_at
+            <= {{ dbt.dateadd('day', 1, 'surveys_in_scope.responded_at') }}
+    left join tickets_in_reach
+        on surveys_in_scope.contact_type = 'ticket'
+        and surveys_in_scope.contact_id = tickets_in_reach.ticket_id
+        and tickets_in_reach.started_at
+            >= {{ dbt.dateadd('day', -attribution_days, 'surveys_in_scope.responded_at') }}
+        and tickets_in_reach.started_at
+            <= {{ dbt.dateadd('day', 1, 'surveys_in_scope.responded_at') }}
+
+)
+
+select * from attributed

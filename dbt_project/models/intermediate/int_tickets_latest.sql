@@ -1,0 +1,138 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+{%- set daily = is_incremental() and is_daily_load() -%}
+
+with
+
+versions as (
+
+    select * from {{ ref('stg_tickets__versions') }}
+    {% if daily -%}
+    where load_date = {{ load_date_literal() }}
+    {%- endif %}
+
+),
+
+-- The newest version wins; a version delivered again later wins over its earlier copy.
+versions_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by ticket_id
+            order by updated_at desc, load_date desc, loaded_at desc
+        ) as version_rank
+
+    from versions
+
+),
+
+newest_versions as (
+
+    select
+        ticket_id,
+        updated_at,
+        customer_id,
+        channel,
+        category,
+        issue_category,
+        queue,
+        priority,
+        status,
+        agent_id,
+        created_at,
+        first_response_at,
+        solved_at,
+        reopen_count,
+        agent_reply_count,
+        source_call_id,
+        source_call_id is null as is_contact,
+        status in ('solved', 'closed') and solved_at is not null as is_solved,
+        not (
+            status in ('solved', 'closed')
+            and reopen_count = 0
+            and agent_reply_count <= 1
+        ) as is_marked_unresolved,
+        {{ seconds_between('created_at', 'first_response_at') }} / 60.0 as first_reply_minutes,
+        case
+            when status in ('solved', 'closed')
+                then {{ seconds_between('created_at', 'solved_at') }} / 3600.0
+        end as resolution_hours,
+        {{ to_reporting_date('created_at') }} as created_date,
+        case
+            when status in ('solved', 'closed')
+                then {{ to_reporting_date('solved_at') }}
+        end as solved_date,
+        load_date,
+        loaded_at
+
+    from versions_ranked
+    where version_rank = 1
+
+),
+
+{% if is_incremental() %}
+
+-- A late-arriving older version never replaces a newer one already kept.
+existing as (
+
+    select
+        ticket_id,
+        updated_at,
+        load_date,
+        created_date,
+        solved_date
+
+    from {{ this }}
+    where ticket_id in (select newest_versions.ticket_id from newest_versions)
+
+),
+
+final as (
+
+    select
+        newest_versions.*,
+        case
+            when existing.created_date <> newest_versions.created_date
+                then existing.created_date
+        end as replaced_created_date,
+        case
+            when existing.solved_date is distinct from newest_versions.solved_date
+                then existing.solved_date
+        end as replaced_solved_date
+
+    from newest_versions
+    left join existing
+        on newest_versions.ticket_id = existing.ticket_id
+    where existing.ticket_id is null
+        or newest_versions.updated_at > existing.updated_at
+        or (
+            newest_versions.updated_at = existing.updated_at
+            and newest_versions.load_date >= existing.load_date
+        )
+
+)
+
+{% else %}
+
+final as (
+
+    select
+        newest_versions.*,
+        cast(null as date) as replaced_created_date,
+        cast(null as date) as replaced_solved_date
+
+    from newest_versions
+
+)
+
+{% endif %}
+
+select * from final

@@ -1,0 +1,52 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='reporting_date',
+        incremental_strategy='rebuild_dates',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+with
+
+contacts as (
+
+    select * from {{ ref('int_contacts_fcr_judged') }}
+
+),
+
+dates_rebuilt as (
+
+    select * from {{ ref('int_reporting_dates_rebuilt') }}
+
+),
+
+final as (
+
+    select
+        contact_id,
+        contact_type,
+        channel,
+        customer_id,
+        queue,
+        agent_id,
+        issue_category,
+        started_at,
+        reporting_date,
+        is_fcr_eligible,
+        is_first_contact_resolved,
+        fcr_is_final,
+        is_marked_unresolved,
+        cast(repeat_contacts as bigint) as repeat_contacts,
+        first_repeat_started_at,
+        fcr_window_ends_at,
+        cast(handle_seconds as double) as handle_seconds
+
+    from contacts
+    {% if is_incremental() -%}
+    where reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
+    {%- endif %}
+
+)
+
+select * from final

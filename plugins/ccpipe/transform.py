@@ -1,0 +1,130 @@
+"""The dbt build of the marts: one in-process dbt invocation per load, vars from the run."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ccpipe.config import Paths, project_dir
+
+
+class TransformError(RuntimeError):
+    """The dbt build failed: the message names the failing node and its error."""
+
+
+def dbt_dirs(paths: Paths) -> dict[str, Path]:
+    """dbt's target and log folders, under CCPIPE_HOME so parallel homes never collide."""
+    return {"target": paths.home / "dbt" / "target", "logs": paths.home / "dbt" / "logs"}
+
+
+def as_of_text(as_of: datetime) -> str:
+    """The as_of var as an ISO-8601 UTC instant (a naive datetime is refused, not guessed)."""
+    if as_of.tzinfo is None:
+        raise ValueError(f"as_of {as_of!r} has no UTC offset")
+    return as_of.astimezone(UTC).isoformat()
+
+
+@contextmanager
+def work_db_env(paths: Paths) -> Iterator[None]:
+    """Point profiles.yml at this home's working warehouse for the duration of one call."""
+    previous = os.environ.get("CCPIPE_WORK_DB")
+    os.environ["CCPIPE_WORK_DB"] = str(paths.work_db)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("CCPIPE_WORK_DB", None)
+        else:
+            os.environ["CCPIPE_WORK_DB"] = previous
+
+
+def invoke_dbt(paths: Paths, args: Sequence[str], vars: dict[str, Any] | None = None) -> Any:
+    """Run one dbt command in-process against this home; return dbt's result object."""
+    from dbt.cli.main import dbtRunner  # heavy import, only when dbt actually runs
+
+    dirs = dbt_dirs(paths)
+    for folder in dirs.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    project = project_dir()
+    cli_args = [
+        *args,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(dirs["target"]),
+        "--log-path",
+        str(dirs["logs"]),
+        # stdout: warnings and errors only; the full log is in $CCPIPE_HOME/dbt/logs/dbt.log
+        "--log-level",
+        "warn",
+        "--log-level-file",
+        "debug",
+    ]
+    if vars:
+        cli_args += ["--vars", json.dumps(vars)]
+    with work_db_env(paths):
+        try:
+            return dbtRunner().invoke(cli_args)
+        finally:
+            release_duckdb()
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB instance dbt-duckdb keeps for the process after an in-process run.
+
+    Otherwise the working warehouse stays open in this process and the next step (publish,
+    a read-only reader) cannot open it with another configuration.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if environment is not None:
+            environment.close()
+
+
+def failures(result: Any) -> list[str]:
+    """One line per failed node of a dbt result: its name and dbt's message."""
+    lines = []
+    for node_result in getattr(result.result, "results", None) or []:
+        status = str(getattr(node_result.status, "value", node_result.status))
+        if status in {"error", "fail", "runtime error"}:
+            node = getattr(node_result, "node", None)
+            name = getattr(node, "unique_id", None) or getattr(node, "name", "?")
+            message = " ".join(str(node_result.message or status).split())
+            lines.append(f"{name}: {message}")
+    return lines
+
+
+def raise_for_result(result: Any, what: str) -> None:
+    if result.success:
+        return
+    lines = failures(result)
+    if not lines and result.exception is not None:
+        lines = [f"{type(result.exception).__name__}: {result.exception}"]
+    detail = "; ".join(lines) if lines else "dbt reported failure without a node (see dbt log)"
+    raise TransformError(f"{what} failed: {detail}")
+
+
+def build_marts(
+    paths: Paths, load_date: str | None, as_of: datetime, full_refresh: bool = False
+) -> None:
+    """Build staging, intermediate and marts with their data tests for one load.
+
+    load_date limits the work to what that load can change (see _intermediate__docs.md);
+    None recomputes every date. as_of is the instant FCR maturity is judged at. Unit tests
+    are excluded: they run in the test suite, not in every daily load.
+    """
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
+    vars = {"load_date": load_date, "as_of": as_of_text(as_of)}
+    raise_for_result(invoke_dbt(paths, args, vars), f"dbt build (load_date={load_date})")
