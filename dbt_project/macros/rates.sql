@@ -8,11 +8,13 @@
 
 {#- 95% Wilson score interval of a proportion (z = var('confidence_z'), 1.96).
     bound = -1 gives the low end, +1 the high end; null when trials = 0.
-    (p + z^2/2n +- z * sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n) -#}
+    (p + z^2/2n +- z * sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)
+    The bounds are exactly 0 and 1 at p = 0 and p = 1; the clamp removes the last-bit
+    rounding (1.0000000000000002) that would otherwise put a rate outside [0, 1]. -#}
 {% macro wilson_bound(successes, trials, bound) -%}
     {%- set z = 'cast(' ~ var('confidence_z') ~ ' as double)' -%}
     case
-        when {{ trials }} > 0 then (
+        when {{ trials }} > 0 then least(1.0, greatest(0.0, (
             cast({{ successes }} as double) / {{ trials }}
             + {{ z }} * {{ z }} / (2.0 * {{ trials }})
             {{ '-' if bound < 0 else '+' }} {{ z }} * sqrt(
@@ -21,7 +23,7 @@
                 / {{ trials }}
                 + {{ z }} * {{ z }} / (4.0 * {{ trials }} * {{ trials }})
             )
-        ) / (1 + {{ z }} * {{ z }} / cast({{ trials }} as double))
+        ) / (1 + {{ z }} * {{ z }} / cast({{ trials }} as double))))
     end
 {%- endmacro %}
 
