@@ -52,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args, paths)
     except Exception as error:  # one line on stderr, non-zero exit: what INTERFACE.md promises
-        print(f"ccpipe {args.command}: {type(error).__name__}: {error}", file=sys.stderr)
+        reason = getattr(error, "reason", None)  # a failed gate: its block on stdout first
+        if reason is not None:
+            print(error, flush=True)
+        print(f"ccpipe {args.command}: {type(error).__name__}: {reason or error}", file=sys.stderr)
         return 1
 
 

@@ -1,0 +1,140 @@
+"""ccpipe_daily: the daily contact-center load of one date, the same stages as `ccpipe run`.
+
+wait_for_feeds >> ingest >> gate_feeds >> build_marts >> gate_marts >> publish >> check_fcr_target
+
+- The date loaded is the run's data interval start (UTC); FCR maturity is judged at the data
+  interval end, as `ccpipe run --date D` judges it at the end of D. A scheduled or backfilled
+  run with logical date D loads D; a manual run at instant T loads the last whole day before T.
+- Every task that opens the working warehouse runs in pool `ccpipe_duckdb` (1 slot): DuckDB has
+  one writer at a time, so parallel dates, backfills and manual runs queue instead of failing.
+- Wiring only: every task calls a `ccpipe` function, imported inside the task.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, PokeReturnValue, chain, dag, task
+
+from ccpipe.notifiers import TaskFailureNotifier
+from ccpipe.retries import TransientFaultPolicy
+
+POOL = "ccpipe_duckdb"
+LOAD_DATE = "{{ data_interval_start | ds }}"
+AS_OF = "{{ data_interval_end.isoformat() }}"
+
+RAW_FEEDS = Asset(name="ccpipe_raw_feeds", uri="x-ccpipe://warehouse/work/raw", group="ccpipe")
+WORK_MARTS = Asset(name="ccpipe_work_marts", uri="x-ccpipe://warehouse/work/marts", group="ccpipe")
+PUBLISHED_MARTS = Asset(
+    name="ccpipe_published_marts", uri="x-ccpipe://warehouse/marts", group="ccpipe"
+)
+
+
+@dag(
+    dag_id="ccpipe_daily",
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    start_date=datetime.fromisoformat("2026-11-01T00:00:00+00:00"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={
+        "owner": "ccpipe",
+        "retries": 3,
+        "retry_delay": timedelta(minutes=1),
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": timedelta(minutes=20),
+        "retry_policy": TransientFaultPolicy(),
+        "execution_timeout": timedelta(minutes=30),
+        "on_failure_callback": TaskFailureNotifier(),
+    },
+    params={
+        "fcr_min_sample": Param(
+            None,
+            type=["null", "integer"],
+            minimum=0,
+            description="Fewest eligible contacts an FCR breach notification may rest on "
+            "(default: $CCPIPE_FCR_MIN_SAMPLE, else 30).",
+        ),
+    },
+    tags=["ccpipe"],
+    doc_md=__doc__,
+)
+def ccpipe_daily():
+    @task.sensor(
+        mode="reschedule",
+        poke_interval=timedelta(minutes=5).total_seconds(),
+        timeout=timedelta(hours=12).total_seconds(),
+        execution_timeout=timedelta(minutes=2),
+    )
+    def wait_for_feeds(load_date: str) -> PokeReturnValue:
+        """Done when calls, tickets and surveys each have a file for the date."""
+        from ccpipe.config import Paths
+        from ccpipe.pipeline import missing_feeds
+
+        missing = missing_feeds(Paths.from_env(), load_date)
+        return PokeReturnValue(is_done=not missing, xcom_value=missing)
+
+    @task(pool=POOL, outlets=[RAW_FEEDS])
+    def ingest(load_date: str) -> dict:
+        from ccpipe.config import Paths
+        from ccpipe.pipeline import ingest, summarise_loads
+
+        return summarise_loads(ingest(Paths.from_env().ensure(), load_date))
+
+    @task(pool=POOL)
+    def gate_feeds(load_date: str) -> None:
+        from ccpipe.config import Paths
+        from ccpipe.pipeline import gate_feeds
+
+        gate_feeds(Paths.from_env(), load_date)
+
+    @task(pool=POOL, outlets=[WORK_MARTS], execution_timeout=timedelta(hours=1))
+    def build_marts(load_date: str, as_of: str) -> str:
+        """One `dbt build` (see README: why a single invocation, not one per model)."""
+        from ccpipe.config import Paths
+        from ccpipe.pipeline import build_marts
+
+        return build_marts(Paths.from_env(), load_date, datetime.fromisoformat(as_of)).isoformat()
+
+    @task(pool=POOL)
+    def gate_marts(load_date: str) -> None:
+        from ccpipe.config import Paths
+        from ccpipe.pipeline import gate_marts
+
+        gate_marts(Paths.from_env(), load_date)
+
+    @task(pool=POOL, outlets=[PUBLISHED_MARTS], execution_timeout=timedelta(minutes=15))
+    def publish(load_date: str, as_of: str, outlet_events=None) -> dict:
+        from ccpipe.config import Paths
+        from ccpipe.pipeline import publish
+
+        publication = publish(Paths.from_env(), load_date, datetime.fromisoformat(as_of))
+        summary = {"load_date": load_date, "publication_id": publication.publication_id}
+        outlet_events[PUBLISHED_MARTS].extra = summary
+        return {**summary, "table_rows": publication.table_rows}
+
+    @task(inlets=[PUBLISHED_MARTS], execution_timeout=timedelta(minutes=10))
+    def check_fcr_target(load_date: str, params=None) -> dict:
+        """Reads marts.duckdb read-only (no pool: publishing never locks it)."""
+        from airflow.sdk import get_current_context
+
+        from ccpipe.config import Paths
+        from ccpipe.notifiers import FcrBreachNotifier
+        from ccpipe.pipeline import check_fcr_target
+
+        check = check_fcr_target(Paths.from_env(), load_date, params["fcr_min_sample"])
+        FcrBreachNotifier(check)(get_current_context())
+        return check.to_dict()
+
+    as_of = build_marts(LOAD_DATE, AS_OF)  # the as_of dbt judged FCR maturity at
+    chain(
+        wait_for_feeds(LOAD_DATE),
+        ingest(LOAD_DATE),
+        gate_feeds(LOAD_DATE),
+        as_of,
+        gate_marts(LOAD_DATE),
+        publish(LOAD_DATE, as_of),
+        check_fcr_target(LOAD_DATE),
+    )
+
+
+ccpipe_daily()

@@ -1,0 +1,334 @@
+"""Publishing: an atomic swap of marts.duckdb that BI readers never see half-done, and that a
+process killed at any stage of a load leaves intact."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from pipeline_runs import (
+    CCPIPE,
+    DAYS,
+    ccpipe,
+    cli_env,
+    copy_home,
+    file_digest,
+    first_day_home,
+    marts_snapshot,
+    reference_snapshot,
+)
+
+from ccpipe.config import Paths
+from ccpipe.publish import (
+    PublishError,
+    UngatedMartsError,
+    clear_gate_mark,
+    mark_gated,
+    publish,
+    read_publication,
+)
+from ccpipe.warehouse import connect
+
+
+def make_marts(paths: Paths, statements: str) -> None:
+    """Hand-made marts in the working warehouse, marked as having passed the marts gate."""
+    clear_gate_mark(paths)
+    with connect(paths.work_db) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(statements)
+    mark_gated(paths, "2026-11-03")
+
+
+def drafts(paths: Paths) -> list[str]:
+    return sorted(p.name for p in paths.warehouse.glob("marts.duckdb.*.publishing"))
+
+
+def test_publish_copies_tables_views_constraints_and_descriptions(paths: Paths) -> None:
+    make_marts(
+        paths,
+        """
+        create table marts.kpi_daily (reporting_date date primary key, fcr_rate double);
+        insert into marts.kpi_daily values ('2026-11-03', 0.75), ('2026-11-04', null);
+        comment on table marts.kpi_daily is 'one row per day';
+        comment on column marts.kpi_daily.fcr_rate is 'resolved / eligible';
+        create view marts.kpi_latest as select * from marts.kpi_daily where fcr_rate is not null;
+        create schema staging;
+        create table staging.not_published (x int);
+        """,
+    )
+    publication = publish(paths, "2026-11-04")
+
+    assert publication.table_rows == {"kpi_daily": 2, "kpi_latest": 1}
+    assert drafts(paths) == []
+    with duckdb.connect(str(paths.marts_db), read_only=True) as bi:
+        assert bi.execute("select * from marts.marts.kpi_daily order by 1").fetchall() == [
+            (date(2026, 11, 3), 0.75),
+            (date(2026, 11, 4), None),
+        ]
+        assert bi.execute(
+            "select table_name, table_type from information_schema.tables "
+            "order by table_schema, table_name"
+        ).fetchall() == [
+            ("kpi_daily", "BASE TABLE"),
+            ("kpi_latest", "BASE TABLE"),
+            ("publication", "BASE TABLE"),
+        ]
+        assert bi.execute(
+            "select sql from duckdb_tables() where table_name = 'kpi_daily'"
+        ).fetchone()[0] == (
+            "CREATE TABLE marts.kpi_daily(reporting_date DATE PRIMARY KEY, fcr_rate DOUBLE);"
+        )
+        assert (
+            bi.execute(
+                "select comment from duckdb_tables() where table_name = 'kpi_daily'"
+            ).fetchone()[0]
+            == "one row per day"
+        )
+        assert bi.execute(
+            "select column_name, comment from duckdb_columns() "
+            "where table_name = 'kpi_daily' order by column_index"
+        ).fetchall() == [("reporting_date", None), ("fcr_rate", "resolved / eligible")]
+    record = read_publication(paths)
+    assert record["publication_id"] == publication.publication_id
+    assert str(record["load_date"]) == "2026-11-04"
+    assert record["table_rows"] == {"kpi_daily": 2, "kpi_latest": 1}
+
+
+def test_publish_without_marts_fails_and_keeps_the_previous_publication(paths: Paths) -> None:
+    make_marts(paths, "create table marts.t as select 1 as x")
+    first = publish(paths, "2026-11-03")
+    before = file_digest(paths.marts_db)
+    with connect(paths.work_db) as con:
+        con.execute("drop schema marts cascade")
+
+    with pytest.raises(PublishError, match="schema marts holds no tables"):
+        publish(paths, "2026-11-04")
+
+    assert file_digest(paths.marts_db) == before
+    assert read_publication(paths)["publication_id"] == first.publication_id
+    assert drafts(paths) == []
+
+
+def test_marts_rebuilt_since_the_gate_are_not_published(paths: Paths) -> None:
+    make_marts(paths, "create table marts.t as select 1 as x")
+    first = publish(paths, "2026-11-03")
+    before = file_digest(paths.marts_db)
+    clear_gate_mark(paths)  # what the build stage does before dbt runs
+    with connect(paths.work_db) as con:
+        con.execute("insert into marts.t values (2)")
+
+    with pytest.raises(UngatedMartsError, match="rebuilt and not gated since"):
+        publish(paths, "2026-11-04")
+    assert file_digest(paths.marts_db) == before
+    assert read_publication(paths)["publication_id"] == first.publication_id
+
+    mark_gated(paths, "2026-11-04")
+    assert publish(paths, "2026-11-04").table_rows == {"t": 2}
+
+
+def test_publish_removes_drafts_of_dead_publishers_only(paths: Paths) -> None:
+    make_marts(paths, "create table marts.t as select 1 as x")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stale = paths.warehouse / f"marts.duckdb.{dead.pid}.0123456789ab.publishing"
+        live = paths.warehouse / f"marts.duckdb.{alive.pid}.ba9876543210.publishing"
+        for draft in (stale, live, stale.with_name(stale.name + ".wal")):
+            draft.write_bytes(b"half a database")
+
+        publish(paths, "2026-11-03")
+
+        assert drafts(paths) == [live.name]
+        assert not stale.with_name(stale.name + ".wal").exists()
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+# A BI client in another process: one read-only connection held for the whole load ("hold"),
+# or a new read-only connection per query ("reconnect"). Each answer is one line of JSON.
+BI_READER = r"""
+import json, os, sys, time
+import duckdb
+
+path, out, stop, mode = sys.argv[1:5]
+QUERY = '''
+    select (select publication_id from marts.meta.publication),
+           (select count(*) from marts.marts.fct_contacts),
+           (select count(*) from marts.marts.kpi_daily),
+           (select sum(hash(reporting_date, fcr_eligible, fcr_resolved, contacts_handled))
+            from marts.marts.kpi_daily)
+'''
+with open(out, "w") as log:
+    held = duckdb.connect(path, read_only=True) if mode == "hold" else None
+    while not os.path.exists(stop):
+        try:
+            if held is not None:
+                answer = held.execute(QUERY).fetchone()
+            else:
+                with duckdb.connect(path, read_only=True) as con:
+                    answer = con.execute(QUERY).fetchone()
+            log.write(json.dumps({"answer": [str(v) for v in answer]}) + "\n")
+        except Exception as error:
+            log.write(json.dumps({"error": f"{type(error).__name__}: {error}"}) + "\n")
+        log.flush()
+        time.sleep(0.002)
+"""
+
+ANSWER = """
+    select (select publication_id from meta.publication),
+           (select count(*) from marts.marts.fct_contacts),
+           (select count(*) from marts.marts.kpi_daily),
+           (select sum(hash(reporting_date, fcr_eligible, fcr_resolved, contacts_handled))
+            from marts.marts.kpi_daily)
+"""
+
+
+def publication_answer(paths: Paths) -> list[str]:
+    with duckdb.connect(str(paths.marts_db), read_only=True) as con:
+        return [str(v) for v in con.execute(ANSWER).fetchone()]
+
+
+def read_lines(path: Path) -> list[dict]:
+    text = path.read_text() if path.exists() else ""
+    return [json.loads(line) for line in text.splitlines() if line.endswith("}")]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.001)
+
+
+def test_bi_readers_see_old_or_new_publication_while_a_load_runs(tmp_path: Path) -> None:
+    paths = copy_home(first_day_home(), tmp_path)
+    old = publication_answer(paths)
+    stop = tmp_path / "stop"
+    readers = {}
+    for mode in ("hold", "reconnect"):
+        out = tmp_path / f"{mode}.jsonl"
+        process = subprocess.Popen(
+            [sys.executable, "-c", BI_READER, str(paths.marts_db), str(out), str(stop), mode]
+        )
+        readers[mode] = (process, out)
+    try:
+        for mode, (_, out) in readers.items():
+            wait_for(lambda out=out: len(read_lines(out)) >= 3, 30, f"{mode} reader to start")
+
+        ccpipe(paths.home, "run", "--date", DAYS[1])
+        new = publication_answer(paths)
+        reconnect_out = readers["reconnect"][1]
+        wait_for(
+            lambda: read_lines(reconnect_out)[-1].get("answer") == new,
+            30,
+            "the reconnecting reader to see the new publication",
+        )
+    finally:
+        stop.touch()
+        for process, _ in readers.values():
+            process.wait(timeout=30)
+
+    assert old != new
+    held = read_lines(readers["hold"][1])
+    fresh = read_lines(readers["reconnect"][1])
+    assert [line for line in held + fresh if "error" in line] == []
+    # The held connection keeps the snapshot it opened, for the whole load.
+    assert {tuple(line["answer"]) for line in held} == {tuple(old)}
+    # A new connection gets the old publication until the swap, then the new one, never a mix.
+    answers = [line["answer"] for line in fresh]
+    switch = answers.index(new)
+    assert answers[0] == old
+    assert set(map(tuple, answers[:switch])) == {tuple(old)}
+    assert set(map(tuple, answers[switch:])) == {tuple(new)}
+
+
+def open_files(pid: int) -> set[str]:
+    found = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                found.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+            except OSError:
+                continue
+    except OSError:
+        pass
+    return found
+
+
+def dbt_log(paths: Paths) -> Path:
+    return paths.home / "dbt" / "logs" / "dbt.log"
+
+
+def dbt_log_size(paths: Paths) -> int:
+    return dbt_log(paths).stat().st_size if dbt_log(paths).exists() else 0
+
+
+def kill_point(stage: str, paths: Paths, pid: int, dbt_log_before: int, drafts_before) -> bool:
+    """True once the `ccpipe run` process is inside the stage to kill it in."""
+    if stage == "ingest":  # ingest is the first stage to open the working warehouse
+        return str(paths.work_db) in open_files(pid)
+    if stage == "dbt":
+        return dbt_log_size(paths) > dbt_log_before
+    return drafts(paths) != drafts_before  # publish: a new draft beside marts.duckdb
+
+
+def kill_load_in(stage: str, paths: Paths, day: str) -> None:
+    """Start `ccpipe run --date day`, SIGKILL it inside `stage`, check nothing was published."""
+    published = file_digest(paths.marts_db)
+    publication_id = read_publication(paths)["publication_id"]
+    dbt_log_before = dbt_log_size(paths)
+    drafts_before = drafts(paths)
+    load = subprocess.Popen(
+        [CCPIPE, "run", "--date", day],
+        env=cli_env(paths.home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(
+            lambda: kill_point(stage, paths, load.pid, dbt_log_before, drafts_before)
+            or load.poll() is not None,
+            180,
+            f"the load to reach {stage}",
+        )
+        if stage == "dbt":
+            time.sleep(1.0)  # dbt is parsing or building by now, not yet done (seconds more)
+        assert load.poll() is None, f"the load finished before it could be killed in {stage}"
+        load.send_signal(signal.SIGKILL)
+    finally:
+        load.wait(timeout=30)
+    assert load.returncode == -signal.SIGKILL
+
+    assert file_digest(paths.marts_db) == published
+    assert read_publication(paths)["publication_id"] == publication_id
+    if stage == "ingest":
+        assert dbt_log_size(paths) == dbt_log_before  # killed before dbt began
+    if stage == "dbt":
+        assert "Completed successfully" not in dbt_log(paths).read_text()[dbt_log_before:]
+    if stage == "publish":  # the killed publisher's half-written file, never renamed
+        assert len(drafts(paths)) == len(drafts_before) + 1
+
+
+def test_loads_killed_in_ingest_dbt_and_publish_leave_the_publication_and_a_rerun_completes(
+    tmp_path: Path,
+) -> None:
+    paths = copy_home(first_day_home(), tmp_path)
+
+    for stage in ("ingest", "dbt", "publish"):
+        kill_load_in(stage, paths, DAYS[1])
+    ccpipe(paths.home, "run", "--date", DAYS[1])
+
+    assert drafts(paths) == []
+    assert marts_snapshot(paths.marts_db) == reference_snapshot()  # DAYS[0], DAYS[1]
