@@ -309,10 +309,8 @@ def generate(
     model = _Model(seed, volumes(contacts_per_day, **volume_overrides))
     written = dict.fromkeys(FEEDS, 0)
     last = start + dt.timedelta(days=days - 1)
-    with (
-        duckdb.connect(config={"enable_progress_bar": False}) as con,
-        tempfile.TemporaryDirectory() as scratch,
-    ):
+    with duckdb.connect() as con, tempfile.TemporaryDirectory() as scratch:
+        con.execute("set enable_progress_bar = false")
         for offset in range(-LOOKBACK_DAYS, days):
             day = start + dt.timedelta(days=offset)
             rows = model.day(day)
