@@ -35,6 +35,8 @@ from ccpipe.publish import (
     mark_gated,
     publish,
     read_publication,
+    record_build_started,
+    record_rebuilt_dates,
 )
 from ccpipe.warehouse import connect
 
@@ -133,6 +135,123 @@ def test_marts_rebuilt_since_the_gate_are_not_published(paths: Paths) -> None:
 
     mark_gated(paths, "2026-11-04")
     assert publish(paths, "2026-11-04").table_rows == {"t": 2}
+
+
+def published_rows(paths: Paths, table: str) -> list[tuple]:
+    with duckdb.connect(str(paths.marts_db), read_only=True) as con:
+        return con.execute(f"select * from marts.marts.{table} order by all").fetchall()
+
+
+def rebuild(paths: Paths, statements: str, rebuilt: list[str] | None) -> None:
+    """A build as transform.build_marts records it: started, marts changed, and (unless
+    rebuilt is None: killed half-way) finished with the reporting dates it rebuilt."""
+    clear_gate_mark(paths)
+    build_id = record_build_started(paths)
+    with connect(paths.work_db) as con:
+        con.execute(statements)
+        con.execute(
+            "create or replace table rebuilt as select cast(d as date) as reporting_date, "
+            "cast(null as date) as week_start from unnest(?) as t(d)",
+            [rebuilt or []],
+        )
+    if rebuilt is not None:
+        record_rebuilt_dates(paths, build_id, "rebuilt")
+    mark_gated(paths, "2026-11-04")
+
+
+KPI = (
+    "create table marts.kpi_daily (reporting_date date not null, fcr_rate double); "
+    "insert into marts.kpi_daily values ('2026-11-01', 0.5), ('2026-11-02', 0.6)"
+)
+
+
+def test_a_finished_build_publishes_by_replacing_only_the_dates_it_rebuilt(paths: Paths) -> None:
+    make_marts(paths, KPI)
+    assert publish(paths, "2026-11-02").mode == "copied"  # the first publication
+    # The build rebuilt 11-02 and added 11-03; 11-01 was not rebuilt, so even a change there
+    # (which a real build never makes) stays out: only the rebuilt dates are carried.
+    rebuild(
+        paths,
+        "update marts.kpi_daily set fcr_rate = 0.9 where reporting_date = '2026-11-01';"
+        "update marts.kpi_daily set fcr_rate = 0.7 where reporting_date = '2026-11-02';"
+        "insert into marts.kpi_daily values ('2026-11-03', 0.8)",
+        rebuilt=["2026-11-02", "2026-11-03"],
+    )
+
+    publication = publish(paths, "2026-11-03")
+
+    assert (publication.mode, publication.table_rows) == ("patched", {"kpi_daily": 3})
+    assert published_rows(paths, "kpi_daily") == [
+        (date(2026, 11, 1), 0.5),
+        (date(2026, 11, 2), 0.7),
+        (date(2026, 11, 3), 0.8),
+    ]
+    assert read_publication(paths)["mode"] == "patched"
+
+
+def test_a_build_killed_half_way_makes_the_next_publication_copy_every_mart(paths: Paths) -> None:
+    make_marts(paths, KPI)
+    publish(paths, "2026-11-02")
+    rebuild(paths, "update marts.kpi_daily set fcr_rate = 0.9", rebuilt=None)  # killed
+    rebuild(paths, "insert into marts.kpi_daily values ('2026-11-03', 0.8)", ["2026-11-03"])
+
+    publication = publish(paths, "2026-11-03")
+
+    assert publication.mode == "copied"
+    assert published_rows(paths, "kpi_daily") == [
+        (date(2026, 11, 1), 0.9),
+        (date(2026, 11, 2), 0.9),
+        (date(2026, 11, 3), 0.8),
+    ]
+    # Carried over: the next publication patches again.
+    rebuild(
+        paths, "delete from marts.kpi_daily where reporting_date = '2026-11-03'", ["2026-11-03"]
+    )
+    assert publish(paths, "2026-11-03").mode == "patched"
+    assert len(published_rows(paths, "kpi_daily")) == 2
+
+
+def test_a_publication_that_is_not_published_keeps_its_dates_for_the_next(paths: Paths) -> None:
+    make_marts(paths, KPI)
+    publish(paths, "2026-11-02")
+    rebuild(
+        paths,
+        "update marts.kpi_daily set fcr_rate = 0.1 where reporting_date = '2026-11-01'",
+        ["2026-11-01"],
+    )  # its gate failed: never published
+    rebuild(paths, "insert into marts.kpi_daily values ('2026-11-03', 0.8)", ["2026-11-03"])
+
+    assert publish(paths, "2026-11-03").mode == "patched"
+    assert published_rows(paths, "kpi_daily") == [
+        (date(2026, 11, 1), 0.1),
+        (date(2026, 11, 2), 0.6),
+        (date(2026, 11, 3), 0.8),
+    ]
+
+
+def test_a_mart_whose_columns_changed_is_published_by_copying_everything(paths: Paths) -> None:
+    make_marts(paths, KPI)
+    publish(paths, "2026-11-02")
+    rebuild(paths, "alter table marts.kpi_daily add column csat_pct double", ["2026-11-02"])
+
+    publication = publish(paths, "2026-11-03")
+
+    assert publication.mode == "copied"
+    assert published_rows(paths, "kpi_daily") == [
+        (date(2026, 11, 1), 0.5, None),
+        (date(2026, 11, 2), 0.6, None),
+    ]
+
+
+def test_a_daily_run_patches_the_publication_into_exactly_the_full_run_marts(
+    tmp_path: Path,
+) -> None:
+    paths = copy_home(first_day_home(), tmp_path)
+
+    ccpipe(paths.home, "run", "--date", DAYS[1])
+
+    assert read_publication(paths)["mode"] == "patched"
+    assert marts_snapshot(paths.marts_db) == reference_snapshot()
 
 
 def test_publish_removes_drafts_of_dead_publishers_only(paths: Paths) -> None:

@@ -9,6 +9,13 @@ lives until it closes). Nothing ever opens `marts.duckdb` read-write, so BI clie
 read locks never block a load. A process killed mid-publish leaves only a draft, removed by the
 next publish; `marts.duckdb` stays the last complete publication.
 
+Publishing does not grow with history: each build records the dates it rebuilt
+(`record_build_started` / `record_rebuilt_dates`, in publish_state.pending_dates), and publish
+copies the current marts.duckdb to the draft and replaces only those dates' rows, checking that
+every table then holds exactly the working marts' row count. The first publication, a full
+refresh, a build that never finished, or any change of tables or columns falls back to copying
+every mart. Pending dates are cleared only once a publication holding them is in place.
+
 Only gated marts are published: the build stage clears a mark in the working warehouse before
 dbt runs (`clear_gate_mark`), the marts gate sets it once they pass (`mark_gated`), and publish
 refuses marts without it. So a build killed half-way, or another run's build that slipped in
@@ -18,6 +25,7 @@ between this run's gate and its publish, is never put in front of BI.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +41,8 @@ MARTS_SCHEMA = "marts"
 META_SCHEMA = "meta"
 DRAFT_SUFFIX = ".publishing"
 GATE_MARK = "publish_state.gated_marts"  # in the working warehouse
+PENDING = "publish_state.pending_dates"  # dates rebuilt since the last publication
+DATE_KEYS = ("reporting_date", "week_start")  # every mart is rebuilt by one of them
 
 
 class PublishError(Exception):
@@ -79,6 +89,47 @@ def require_gate_mark(con: duckdb.DuckDBPyConnection, source: Path) -> None:
         )
 
 
+def pending_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists publish_state")
+    con.execute(
+        f"create table if not exists {PENDING} (build_id varchar not null, "
+        "reporting_date date, week_start date, full_rebuild boolean not null)"
+    )
+
+
+def record_build_started(paths: Paths) -> str:
+    """Until the build finishes any mart may change, so a build killed half-way leaves a
+    full mark: the next publication copies every mart. Returns the build's id."""
+    build_id = uuid.uuid4().hex
+    with connect(paths.work_db) as con:
+        pending_table(con)
+        con.execute(f"insert into {PENDING} values (?, null, null, true)", [build_id])
+    return build_id
+
+
+def record_rebuilt_dates(paths: Paths, build_id: str, rebuilt_from: str | None) -> None:
+    """The build finished: the next publication must carry the dates it rebuilt (read from
+    `rebuilt_from`, a table with reporting_date and week_start), or every mart when None."""
+    if rebuilt_from is None:
+        return  # the full mark set when the build started stands
+    with connect(paths.work_db) as con:
+        con.execute("begin transaction")
+        con.execute(f"delete from {PENDING} where build_id = ?", [build_id])
+        con.execute(
+            f"insert into {PENDING} select ?, reporting_date, week_start, false "
+            f"from {rebuilt_from}",
+            [build_id],
+        )
+        con.execute("commit")
+
+
+def clear_pending(paths: Paths, build_ids: list[str]) -> None:
+    """The publication carrying these builds' dates is in place: forget them."""
+    if build_ids:
+        with connect(paths.work_db) as con:
+            con.execute(f"delete from {PENDING} where build_id in ?", [build_ids])
+
+
 @dataclass(frozen=True)
 class Publication:
     """What one publish put in front of BI readers."""
@@ -89,6 +140,7 @@ class Publication:
     load_date: str | None
     as_of: datetime | None
     table_rows: dict[str, int]
+    mode: str  # "patched": the pending dates replaced in a copy of the last file; "copied": all
 
 
 def quote_ident(name: str) -> str:
@@ -144,8 +196,6 @@ def copy_marts(con: duckdb.DuckDBPyConnection, source: Path) -> dict[str, int]:
     The draft is the current catalog `pub`: a file named marts.duckdb opens as catalog `marts`,
     where `marts.<table>` would be ambiguous between the catalog and the schema.
     """
-    con.execute(f"attach {sql_literal(str(source))} as work (read_only)")
-    require_gate_mark(con, source)
     relations = con.execute(
         """
         select table_name, table_type = 'VIEW'
@@ -198,26 +248,82 @@ def copy_marts(con: duckdb.DuckDBPyConnection, source: Path) -> dict[str, int]:
             con.execute(
                 f"comment on column {subject}.{quote_ident(column)} is {sql_literal(comment)}"
             )
-    con.execute("detach work")
     return rows
+
+
+def mart_columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[tuple]]:
+    """Each mart table's columns and types, in order (views count as a change of shape)."""
+    columns: dict[str, list[tuple]] = {}
+    for table, column, data_type, table_type in con.execute(
+        """
+        select c.table_name, c.column_name, c.data_type, t.table_type
+        from information_schema.columns as c
+        join information_schema.tables as t using (table_catalog, table_schema, table_name)
+        where c.table_catalog = ? and c.table_schema = ?
+        order by c.table_name, c.ordinal_position
+        """,
+        [catalog, MARTS_SCHEMA],
+    ).fetchall():
+        columns.setdefault(table, []).append((column, data_type, table_type))
+    return columns
+
+
+def patch_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
+    """In a copy of the current publication (catalog pub), replace the pending dates' rows of
+    every mart with the working marts' rows. None when the copy cannot be patched: tables or
+    columns changed, or a table's row count then differs from the working mart's."""
+    work, published = mart_columns(con, "work"), mart_columns(con, "pub")
+    if not work or work != published:
+        return None
+    rows: dict[str, int] = {}
+    for table, columns in work.items():
+        names = {name for name, _, table_type in columns if table_type == "BASE TABLE"}
+        key = next((k for k in DATE_KEYS if k in names), None)
+        if key is None:
+            return None
+        mart = f"{MARTS_SCHEMA}.{quote_ident(table)}"
+        dates = f"select {key} from work.{PENDING} where {key} is not null"
+        con.execute(f"delete from pub.{mart} where {key} in ({dates})")
+        con.execute(f"insert into pub.{mart} select * from work.{mart} where {key} in ({dates})")
+        count = con.execute(f"select count(*) from pub.{mart}").fetchone()[0]
+        if count != con.execute(f"select count(*) from work.{mart}").fetchone()[0]:
+            return None
+        rows[table] = count
+    return rows
+
+
+def pending_builds(con: duckdb.DuckDBPyConnection) -> tuple[list[str], bool]:
+    """The builds the working marts hold unpublished changes of, and whether any of them
+    needs every mart copied (a full refresh, or a build that never finished)."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_catalog = 'work' "
+        "and table_schema = 'publish_state' and table_name = 'pending_dates'"
+    ).fetchone()[0]
+    if not exists:
+        return [], True
+    builds = con.execute(
+        f"select build_id, bool_or(full_rebuild) from work.{PENDING} group by 1"
+    ).fetchall()
+    return [b for b, _ in builds], any(full for _, full in builds)
 
 
 def write_publication_record(con: duckdb.DuckDBPyConnection, publication: Publication) -> None:
     """One row in meta.publication, so a BI user can see which load they are reading."""
-    con.execute(f"create schema {META_SCHEMA}")
+    con.execute(f"create schema if not exists {META_SCHEMA}")
     con.execute(
         f"""
-        create table {META_SCHEMA}.publication (
+        create or replace table {META_SCHEMA}.publication (
             publication_id varchar not null,
             published_at timestamptz not null,
             load_date date,
             as_of timestamptz,
-            table_rows map(varchar, bigint) not null
+            table_rows map(varchar, bigint) not null,
+            mode varchar not null
         )
         """
     )
     con.execute(
-        f"insert into {META_SCHEMA}.publication values (?, ?, ?, ?, map(?, ?))",
+        f"insert into {META_SCHEMA}.publication values (?, ?, ?, ?, map(?, ?), ?)",
         [
             publication.publication_id,
             publication.published_at,
@@ -225,6 +331,7 @@ def write_publication_record(con: duckdb.DuckDBPyConnection, publication: Public
             publication.as_of,
             list(publication.table_rows),
             list(publication.table_rows.values()),
+            publication.mode,
         ],
     )
 
@@ -242,14 +349,28 @@ def publish(
         con = duckdb.connect()
         try:
             con.execute("set TimeZone = 'UTC'")
-            con.execute(f"attach {sql_literal(str(draft))} as pub")
+            con.execute(f"attach {sql_literal(str(paths.work_db))} as work (read_only)")
+            require_gate_mark(con, paths.work_db)
+            carried, full = pending_builds(con)
+            table_rows, mode = None, "patched"
+            if not full and target.exists():
+                shutil.copyfile(target, draft)
+                con.execute(f"attach {sql_literal(str(draft))} as pub")
+                table_rows = patch_marts(con)
+                if table_rows is None:
+                    con.execute("detach pub")
+                    remove_draft(draft)
+            if table_rows is None:
+                con.execute(f"attach {sql_literal(str(draft))} as pub")
+                con.execute("use pub")
+                table_rows, mode = copy_marts(con, paths.work_db), "copied"
             con.execute("use pub")
-            table_rows = copy_marts(con, paths.work_db)
             publication = Publication(
-                target, publication_id, datetime.now(UTC), load_date, as_of, table_rows
+                target, publication_id, datetime.now(UTC), load_date, as_of, table_rows, mode
             )
             write_publication_record(con, publication)
             con.execute("use memory")
+            con.execute("detach work")
             con.execute("checkpoint pub")
             con.execute("detach pub")
         finally:
@@ -262,6 +383,7 @@ def publish(
     except BaseException:
         remove_draft(draft)
         raise
+    clear_pending(paths, carried)
     return publication
 
 
@@ -271,8 +393,8 @@ def read_publication(paths: Paths) -> dict | None:
         return None
     with connect(paths.marts_db, read_only=True) as con:
         row = con.execute(
-            f"select publication_id, published_at, load_date, as_of, table_rows "
+            f"select publication_id, published_at, load_date, as_of, table_rows, mode "
             f"from {META_SCHEMA}.publication"
         ).fetchone()
-    keys = ("publication_id", "published_at", "load_date", "as_of", "table_rows")
+    keys = ("publication_id", "published_at", "load_date", "as_of", "table_rows", "mode")
     return dict(zip(keys, row, strict=True))

@@ -12,6 +12,9 @@ from typing import Any
 
 from ccpipe.config import Paths, project_dir
 
+# The dates a daily build rebuilt (reporting_date, week_start): what the next publish carries.
+REBUILT_DATES = "intermediate.int_reporting_dates_rebuilt"
+
 
 class TransformError(RuntimeError):
     """The dbt build failed: the message names the failing node and its error."""
@@ -123,8 +126,13 @@ def build_marts(
     None recomputes every date. as_of is the instant FCR maturity is judged at. Unit tests
     are excluded: they run in the test suite, not in every daily load.
     """
+    from ccpipe.publish import record_build_started, record_rebuilt_dates
+
     args = ["build", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
     vars = {"load_date": load_date, "as_of": as_of_text(as_of)}
+    build_id = record_build_started(paths)
     raise_for_result(invoke_dbt(paths, args, vars), f"dbt build (load_date={load_date})")
+    every_date = load_date is None or full_refresh
+    record_rebuilt_dates(paths, build_id, None if every_date else REBUILT_DATES)
