@@ -21,6 +21,7 @@ run: setup
 	rm -rf $(CCPIPE_HOME)
 	$(BIN)/ccpipe generate --start $(SAMPLE_START) --days $(SAMPLE_DAYS)
 	$(BIN)/ccpipe run --start $(SAMPLE_START) --end $$(date -d "$(SAMPLE_START) + $$(( $(SAMPLE_DAYS) - 1 )) days" +%F)
+	$(BIN)/ccpipe kpis
 
 test: setup
 	$(BIN)/ruff check .
