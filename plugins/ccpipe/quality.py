@@ -54,6 +54,9 @@ INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT", "UIN
 # --------------------------------------------------------------------------- settings
 
 
+DOCS_INDEX_RESULTS = 400  # about a month of daily runs (3 feed + 9 mart suites a day)
+
+
 @dataclass(frozen=True)
 class GateSettings:
     """The gate's thresholds; the one place they are set (environment, else these defaults).
@@ -350,7 +353,13 @@ class GxProject:
                 "class_name": "SiteBuilder",
                 "show_how_to_buttons": False,
                 "store_backend": files("data_docs/local_site"),
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                # The index lists the newest results only, so refreshing it each run does
+                # not grow with history; every page stays on disk and every result in
+                # audit.validation_results.
+                "site_index_builder": {
+                    "class_name": "DefaultSiteIndexBuilder",
+                    "validation_results_limit": DOCS_INDEX_RESULTS,
+                },
             }
         }
         self.context = gx.get_context(mode="ephemeral", project_config=config)
