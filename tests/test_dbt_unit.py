@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ccpipe.config import Paths
+from ccpipe.config import BI_MARTS, Paths
 from ccpipe.transform import dbt_dirs, invoke_dbt
 from ccpipe.warehouse import connect, ensure_raw_schema
 
@@ -55,18 +55,6 @@ EXPECTED_UNIT_TESTS = {
     "ces_mean_per_scale_never_mixes_scales",
     "ticket_ops_created_on_created_date_solved_on_solved_date",
     "agent_scorecard_counts_monday_to_sunday_for_the_finishing_agent",
-}
-
-BI_MARTS = {
-    "kpi_daily",
-    "kpi_daily_by_queue",
-    "call_ops_daily",
-    "ticket_ops_daily",
-    "ces_daily",
-    "agent_scorecard_weekly",
-    "fcr_target_breaches",
-    "fct_contacts",
-    "fct_survey_responses",
 }
 
 

@@ -39,25 +39,13 @@ import duckdb
 import pytest
 
 from ccpipe import cli
-from ccpipe.config import Paths
+from ccpipe.config import BI_MARTS, Paths
 from ccpipe.transform import build_marts
 
 from conftest import leg, survey, ticket, write_csv
 
 D0, D1, D2, D3 = "2026-10-26", "2026-11-02", "2026-11-03", "2026-11-10"
 DATES = [D0, D1, D2, D3]
-
-MART_TABLES = [
-    "kpi_daily",
-    "kpi_daily_by_queue",
-    "call_ops_daily",
-    "ticket_ops_daily",
-    "ces_daily",
-    "agent_scorecard_weekly",
-    "fcr_target_breaches",
-    "fct_contacts",
-    "fct_survey_responses",
-]
 
 
 def unanswered(**overrides) -> dict:
@@ -391,7 +379,7 @@ def read_marts(paths: Paths) -> dict[str, list[dict]]:
     con = duckdb.connect(str(paths.work_db), read_only=True)
     try:
         tables = {}
-        for table in MART_TABLES:
+        for table in BI_MARTS:
             cursor = con.execute(f"select * from marts.{table} order by all")
             names = [d[0] for d in cursor.description]
             tables[table] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -709,7 +697,7 @@ def test_last_load_rebuilt_only_the_dates_it_can_change(loaded: Loaded) -> None:
     # (11-01 .. 11-10) can change; maturity (as_of 11-11 - 7 - 3 days = 11-01) adds nothing
     # new. 10-26 is out of reach and must not be recomputed.
     assert loaded.rebuilt_by_last_load == [f"2026-11-{d:02d}" for d in range(1, 11)]
-    for table in MART_TABLES:
+    for table in BI_MARTS:
         key = "week_start" if table == "agent_scorecard_weekly" else "reporting_date"
         before = [r for r in loaded.before_last_load[table] if str(r[key]) < "2026-11-01"]
         after = [r for r in loaded.incremental[table] if str(r[key]) < "2026-11-01"]
@@ -718,7 +706,7 @@ def test_last_load_rebuilt_only_the_dates_it_can_change(loaded: Loaded) -> None:
 
 
 def test_incremental_loads_equal_a_full_refresh(loaded: Loaded) -> None:
-    for table in MART_TABLES:
+    for table in BI_MARTS:
         assert loaded.incremental[table] == loaded.full_refresh[table], table
 
 

@@ -7,6 +7,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FEEDS = ("calls", "tickets", "surveys")
+# The marts INTERFACE.md promises BI tools, in schema `marts` of the published marts.duckdb.
+BI_MARTS = (
+    "kpi_daily",
+    "kpi_daily_by_queue",
+    "call_ops_daily",
+    "ticket_ops_daily",
+    "ces_daily",
+    "agent_scorecard_weekly",
+    "fcr_target_breaches",
+    "fct_contacts",
+    "fct_survey_responses",
+)
 
 
 def project_dir() -> Path:
