@@ -31,3 +31,51 @@
         from {{ source }}
     )
 {%- endmacro %}
+
+{#- Incremental strategy `rebuild_keys` for row-grained models (one row per contact or per
+    survey response) whose rows change one by one, not whole dates at a time.
+
+    A daily load deletes the target rows whose unique_key is among the freshly computed rows
+    or among the keys listed by the model named in config `rebuild_keys_also` (records this
+    load delivered that may no longer have a row, e.g. a call re-delivered unanswered), then
+    inserts the fresh rows. The delete only looks at the dates int_reporting_dates_rebuilt
+    lists: every row replaced lies on one of them (the old and the new dates of the records
+    this load delivered, the dates of the rows it re-judges or re-attributes), so the cost
+    follows the load, not the history. Without a load_date every listed date (all of them)
+    is deleted and recomputed whole, as `rebuild_dates` does. -#}
+{% macro get_incremental_rebuild_keys_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set keys = arg_dict['unique_key'] -%}
+    {%- set keys = [keys] if keys is string else keys -%}
+    {%- set also = config.get('rebuild_keys_also') -%}
+    {%- set columns_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+
+    delete from {{ target }} as target_rows
+    where target_rows.reporting_date in (
+        select rebuilt.reporting_date
+        from {{ ref('int_reporting_dates_rebuilt') }} as rebuilt
+    )
+    {%- if is_daily_load() %}
+    and exists (
+        select 1
+        from (
+            select {{ keys | join(', ') }} from {{ source }}
+            {%- if also %}
+            union all
+            select {{ keys | join(', ') }} from {{ ref(also) }}
+            {%- endif %}
+        ) as replaced
+        where
+        {%- for key in keys %}
+            replaced.{{ key }} = target_rows.{{ key }}{% if not loop.last %} and{% endif %}
+        {%- endfor %}
+    )
+    {%- endif %};
+
+    insert into {{ target }} ({{ columns_csv }})
+    (
+        select {{ columns_csv }}
+        from {{ source }}
+    )
+{%- endmacro %}

@@ -1,13 +1,19 @@
 {{
     config(
         materialized='incremental',
-        unique_key='reporting_date',
-        incremental_strategy='rebuild_dates',
+        unique_key=['contact_type', 'contact_id'],
+        incremental_strategy='rebuild_keys',
+        rebuild_keys_also='int_contacts_delivered',
         on_schema_change='append_new_columns',
     )
 }}
 
 {%- set window_days = var('fcr_window_days') -%}
+{%- set daily = is_incremental() and is_daily_load() -%}
+{%- set contact_columns = [
+    'contact_id', 'contact_type', 'channel', 'customer_id', 'queue', 'agent_id',
+    'issue_category', 'started_at', 'reporting_date', 'handle_seconds', 'is_marked_unresolved',
+] -%}
 
 with
 
@@ -23,32 +29,169 @@ dates_rebuilt as (
 
 ),
 
-{% if is_incremental() %}
+delivered as (
 
--- Only the contacts of the dates this load can change are judged...
-contacts_judged as (
-
-    select *
-    from contacts
-    where reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
+    select * from {{ ref('int_contacts_delivered') }}
 
 ),
 
--- ...against the contacts that can be their repeats: those starting up to
+{% if daily %}
+
+-- A daily load re-judges only the contacts whose row can change (see incremental_design):
+-- 1. the contacts it delivered;
+delivered_contacts as (
+
+    select *
+    from contacts
+    where load_date = {{ load_date_literal() }}
+
+),
+
+-- 2. the contacts a delivered contact can be the repeat of, in its new version or in the
+--    one it replaced (a re-delivery may change customer, category or start): same customer
+--    and category, starting up to fcr_window_days before it;
+replaced_versions as (
+
+    select
+        judged_before.customer_id,
+        judged_before.issue_category,
+        judged_before.started_at,
+        judged_before.reporting_date
+
+    from {{ this }} as judged_before
+    inner join delivered
+        on judged_before.contact_type = delivered.contact_type
+        and judged_before.contact_id = delivered.contact_id
+    where judged_before.reporting_date in (
+        select dates_rebuilt.reporting_date from dates_rebuilt
+    )
+
+),
+
+delivered_versions as (
+
+    select customer_id, issue_category, started_at, reporting_date
+    from delivered_contacts
+    where customer_id is not null
+    union all
+    select customer_id, issue_category, started_at, reporting_date
+    from replaced_versions
+    where customer_id is not null
+
+),
+
+earlier_contact_dates as (
+
+    select distinct
+        {{ add_days('-offsets.day_offset', 'delivered_versions.reporting_date') }}
+            as reporting_date
+    from delivered_versions
+    cross join ({{ day_offsets(window_days + 1) }}) as offsets
+
+),
+
+repeated_contacts as (
+
+    select distinct
+        earlier.contact_type,
+        earlier.contact_id
+
+    -- the table before this load: its stale versions of delivered contacts are re-judged
+    -- (or dropped) anyway
+    from {{ this }} as earlier
+    inner join delivered_versions
+        on earlier.customer_id = delivered_versions.customer_id
+        and earlier.issue_category = delivered_versions.issue_category
+        and earlier.started_at < delivered_versions.started_at
+        and earlier.started_at
+            >= {{ dbt.dateadd('day', -window_days, 'delivered_versions.started_at') }}
+    where earlier.reporting_date in (
+        select earlier_contact_dates.reporting_date from earlier_contact_dates
+    )
+
+),
+
+-- 3. the contacts of the listed dates whose maturity flag no longer matches as_of.
+maturity_flipped as (
+
+    select
+        judged_before.contact_type,
+        judged_before.contact_id
+
+    from {{ this }} as judged_before
+    where judged_before.reporting_date in (
+            select dates_rebuilt.reporting_date from dates_rebuilt
+        )
+        and judged_before.fcr_is_final is distinct from coalesce(
+            judged_before.fcr_window_ends_at <= {{ as_of_timestamp() }}, false
+        )
+
+),
+
+rejudged_keys as (
+
+    select contact_type, contact_id from repeated_contacts
+    union
+    select contact_type, contact_id from maturity_flipped
+
+),
+
+-- The rows before this load that are still current: every contact but those delivered.
+judged_current as (
+
+    select
+        {{ contact_columns | join(', ') }}
+
+    from {{ this }} as judged_before
+    where not exists (
+        select 1
+        from delivered
+        where delivered.contact_type = judged_before.contact_type
+            and delivered.contact_id = judged_before.contact_id
+    )
+
+),
+
+contacts_judged as (
+
+    select {{ contact_columns | join(', ') }}
+    from delivered_contacts
+    union all
+    select {{ contact_columns | join(', ') }}
+    from judged_current
+    where judged_current.reporting_date in (
+            select dates_rebuilt.reporting_date from dates_rebuilt
+        )
+        and exists (
+            select 1
+            from rejudged_keys
+            where rejudged_keys.contact_type = judged_current.contact_type
+                and rejudged_keys.contact_id = judged_current.contact_id
+        )
+
+),
+
+-- ...judged against the contacts that can be their repeats: those starting up to
 -- fcr_window_days later (one extra day for time-zone edges). A bounded read, not history.
 repeat_candidate_dates as (
 
     select distinct
-        {{ add_days('offsets.day_offset', 'dates_rebuilt.reporting_date') }} as reporting_date
-    from dates_rebuilt
+        {{ add_days('offsets.day_offset', 'judged_dates.reporting_date') }} as reporting_date
+    from (select distinct contacts_judged.reporting_date from contacts_judged) as judged_dates
     cross join ({{ day_offsets(window_days + 1) }}) as offsets
 
 ),
 
 repeat_candidates as (
 
-    select *
-    from contacts
+    select {{ contact_columns | join(', ') }}
+    from delivered_contacts
+    where reporting_date in (
+        select repeat_candidate_dates.reporting_date from repeat_candidate_dates
+    )
+    union all
+    select {{ contact_columns | join(', ') }}
+    from judged_current
     where reporting_date in (
         select repeat_candidate_dates.reporting_date from repeat_candidate_dates
     )
@@ -124,7 +267,11 @@ judged as (
             {{ dbt.dateadd('day', window_days, 'contacts_judged.started_at') }}
                 <= {{ as_of_timestamp() }},
             false
-        ) as fcr_is_final
+        ) as fcr_is_final,
+        -- The load whose build wrote this row (null: a build without load_date): the rows
+        -- fct_contacts copies.
+        {{ load_date_literal() if is_daily_load() else 'cast(null as date)' }}
+            as judged_load_date
 
     from contacts_judged
     left join repeats

@@ -31,6 +31,12 @@ contacts as (
 
 ),
 
+surveys_rebuilt as (
+
+    select * from {{ ref('int_surveys_rebuilt') }}
+
+),
+
 {% if daily %}
 
 calls_touched as (
@@ -42,12 +48,6 @@ calls_touched as (
 tickets_touched as (
 
     select * from tickets where load_date = {{ load_date_literal() }}
-
-),
-
-surveys_touched as (
-
-    select * from surveys where load_date = {{ load_date_literal() }}
 
 ),
 
@@ -84,54 +84,11 @@ solved_dates_touched as (
 
 ),
 
-survey_dates_touched as (
+-- Survey responses this load delivered or re-attributes (see int_surveys_rebuilt), on
+-- their old and new dates.
+survey_dates_rebuilt as (
 
-    select reporting_date from surveys_touched
-    union
-    select replaced_reporting_date from surveys_touched
-
-),
-
--- Surveys rating a call or ticket this load delivered take their agent, queue and
--- channel from it: their response dates change (see int_surveys_attributed).
-contacts_touched as (
-
-    select
-        'call' as contact_type,
-        call_id as contact_id,
-        started_at
-    from calls_touched
-    union all
-    select
-        'ticket' as contact_type,
-        ticket_id as contact_id,
-        created_at as started_at
-    from tickets_touched
-
-),
-
-surveys_in_reach as (
-
-    select *
-    from surveys
-    where responded_at >= (
-        select {{ dbt.dateadd('day', -1, 'min(contacts_touched.started_at)') }}
-        from contacts_touched
-    )
-
-),
-
-attribution_dates as (
-
-    select surveys_in_reach.reporting_date
-    from surveys_in_reach
-    inner join contacts_touched
-        on surveys_in_reach.contact_type = contacts_touched.contact_type
-        and surveys_in_reach.contact_id = contacts_touched.contact_id
-        and surveys_in_reach.responded_at
-            >= {{ dbt.dateadd('day', -1, 'contacts_touched.started_at') }}
-        and surveys_in_reach.responded_at
-            <= {{ dbt.dateadd('day', var('survey_attribution_days'), 'contacts_touched.started_at') }}
+    select reporting_date from surveys_rebuilt
 
 ),
 
@@ -158,9 +115,7 @@ dates_rebuilt as (
     union
     select reporting_date from solved_dates_touched
     union
-    select reporting_date from survey_dates_touched
-    union
-    select reporting_date from attribution_dates
+    select reporting_date from survey_dates_rebuilt
     union
     select reporting_date from maturity_dates
 

@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        unique_key='reporting_date',
-        incremental_strategy='rebuild_dates',
+        unique_key='response_id',
+        incremental_strategy='rebuild_keys',
         on_schema_change='append_new_columns',
     )
 }}
@@ -35,6 +35,12 @@ dates_rebuilt as (
 
 ),
 
+surveys_rebuilt as (
+
+    select * from {{ ref('int_surveys_rebuilt') }}
+
+),
+
 -- Surveys count on the reporting date of the response, so a late response never
 -- restates a past day.
 surveys_in_scope as (
@@ -43,6 +49,10 @@ surveys_in_scope as (
     from surveys
     {% if is_incremental() -%}
     where reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
+        {%- if is_daily_load() %}
+        -- a daily load re-attributes only the responses int_surveys_rebuilt lists
+        and response_id in (select surveys_rebuilt.response_id from surveys_rebuilt)
+        {%- endif %}
     {%- endif %}
 
 ),
@@ -71,6 +81,13 @@ calls_in_reach as (
     from calls
     where calls.started_at >= (select reach.earliest_start from reach)
         and calls.started_at <= (select reach.latest_start from reach)
+        {%- if is_incremental() %}
+        and calls.call_id in (
+            select surveys_in_scope.contact_id
+            from surveys_in_scope
+            where surveys_in_scope.contact_type = 'call'
+        )
+        {%- endif %}
 
 ),
 
@@ -86,6 +103,13 @@ tickets_in_reach as (
     from tickets
     where tickets.created_at >= (select reach.earliest_start from reach)
         and tickets.created_at <= (select reach.latest_start from reach)
+        {%- if is_incremental() %}
+        and tickets.ticket_id in (
+            select surveys_in_scope.contact_id
+            from surveys_in_scope
+            where surveys_in_scope.contact_type = 'ticket'
+        )
+        {%- endif %}
 
 ),
 

@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        unique_key='reporting_date',
-        incremental_strategy='rebuild_dates',
+        unique_key=['contact_type', 'contact_id'],
+        incremental_strategy='rebuild_keys',
+        rebuild_keys_also='int_contacts_delivered',
         on_schema_change='append_new_columns',
     )
 }}
@@ -18,6 +19,13 @@ contacts as (
 dates_rebuilt as (
 
     select * from {{ ref('int_reporting_dates_rebuilt') }}
+
+),
+
+-- Keys this load delivered: their rows are replaced (or dropped) by the strategy.
+delivered as (
+
+    select * from {{ ref('int_contacts_delivered') }}
 
 ),
 
@@ -45,6 +53,10 @@ final as (
     from contacts
     {% if is_incremental() -%}
     where reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
+        {%- if is_daily_load() %}
+        -- the rows int_contacts_fcr_judged rewrote in this build
+        and judged_load_date = {{ load_date_literal() }}
+        {%- endif %}
     {%- endif %}
 
 )

@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        unique_key='reporting_date',
-        incremental_strategy='rebuild_dates',
+        unique_key='response_id',
+        incremental_strategy='rebuild_keys',
         on_schema_change='append_new_columns',
     )
 }}
@@ -18,6 +18,12 @@ surveys as (
 dates_rebuilt as (
 
     select * from {{ ref('int_reporting_dates_rebuilt') }}
+
+),
+
+surveys_rebuilt as (
+
+    select * from {{ ref('int_surveys_rebuilt') }}
 
 ),
 
@@ -49,6 +55,10 @@ final as (
     from surveys
     {% if is_incremental() -%}
     where reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
+        {%- if is_daily_load() %}
+        -- the responses int_surveys_attributed re-attributed in this build
+        and response_id in (select surveys_rebuilt.response_id from surveys_rebuilt)
+        {%- endif %}
     {%- endif %}
 
 )
