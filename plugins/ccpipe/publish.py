@@ -11,8 +11,9 @@ next publish; `marts.duckdb` stays the last complete publication.
 
 Publishing does not grow with history: each build records the dates it rebuilt
 (`record_build_started` / `record_rebuilt_dates`, in publish_state.pending_dates), and publish
-copies the current marts.duckdb to the draft and replaces only those dates' rows, checking that
-every table then holds exactly the working marts' row count. The first publication, a full
+copies the current marts.duckdb to the draft and, on those dates only, replaces the rows that
+differ from the working marts, checking that every table then holds exactly the working marts'
+row count. The first publication, a full
 refresh, a build that never finished, or any change of tables or columns falls back to copying
 every mart. Pending dates are cleared only once a publication holding them is in place.
 
@@ -269,8 +270,9 @@ def mart_columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list
 
 
 def patch_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
-    """In a copy of the current publication (catalog pub), replace the pending dates' rows of
-    every mart with the working marts' rows. None when the copy cannot be patched: tables or
+    """In a copy of the current publication (catalog pub), make every mart's rows on the
+    pending dates equal the working mart's, touching only the rows that differ (a row's hash
+    names it: rows are unique per grain). None when the copy cannot be patched: tables or
     columns changed, or a table's row count then differs from the working mart's."""
     work, published = mart_columns(con, "work"), mart_columns(con, "pub")
     if not work or work != published:
@@ -283,12 +285,37 @@ def patch_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
             return None
         mart = f"{MARTS_SCHEMA}.{quote_ident(table)}"
         dates = f"select {key} from work.{PENDING} where {key} is not null"
-        con.execute(f"delete from pub.{mart} where {key} in ({dates})")
-        con.execute(f"insert into pub.{mart} select * from work.{mart} where {key} in ({dates})")
+        con.execute(
+            f"""
+            create or replace temp table new_rows as
+            select hash(w) as row_hash, w.* from work.{mart} as w where {key} in ({dates})
+            """
+        )
+        con.execute(
+            f"""
+            create or replace temp table old_rows as
+            select rowid as row_id, hash(p) as row_hash from pub.{mart} as p
+            where {key} in ({dates})
+            """
+        )
+        con.execute(
+            f"""
+            delete from pub.{mart} where rowid in (
+                select row_id from old_rows anti join new_rows using (row_hash)
+            )
+            """
+        )
+        con.execute(
+            f"""
+            insert into pub.{mart}
+            select * exclude (row_hash) from new_rows anti join old_rows using (row_hash)
+            """
+        )
         count = con.execute(f"select count(*) from pub.{mart}").fetchone()[0]
         if count != con.execute(f"select count(*) from work.{mart}").fetchone()[0]:
             return None
         rows[table] = count
+    con.execute("drop table new_rows; drop table old_rows")
     return rows
 
 
