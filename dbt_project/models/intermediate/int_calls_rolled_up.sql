@@ -161,51 +161,6 @@ rolled_up as (
 
 ),
 
-{% if is_incremental() %}
-
--- The rows these calls replace: an older delivery is never written over a newer one, and
--- the old reporting date is kept so the marts rebuild the date the call leaves.
-existing as (
-
-    select
-        call_id,
-        load_date,
-        reporting_date
-
-    from {{ this }}
-    where call_id in (select rolled_up.call_id from rolled_up)
-
-),
-
-final as (
-
-    select
-        rolled_up.*,
-        case
-            when existing.reporting_date <> rolled_up.reporting_date
-                then existing.reporting_date
-        end as replaced_reporting_date
-
-    from rolled_up
-    left join existing
-        on rolled_up.call_id = existing.call_id
-    where existing.call_id is null
-        or rolled_up.load_date >= existing.load_date
-
-)
-
-{% else %}
-
-final as (
-
-    select
-        rolled_up.*,
-        cast(null as date) as replaced_reporting_date
-
-    from rolled_up
-
-)
-
-{% endif %}
+{{ newest_delivery_final('rolled_up', 'call_id') }}
 
 select * from final

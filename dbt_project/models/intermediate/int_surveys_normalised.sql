@@ -111,49 +111,6 @@ normalised as (
 
 ),
 
-{% if is_incremental() %}
-
-existing as (
-
-    select
-        response_id,
-        load_date,
-        reporting_date
-
-    from {{ this }}
-    where response_id in (select normalised.response_id from normalised)
-
-),
-
-final as (
-
-    select
-        normalised.*,
-        case
-            when existing.reporting_date <> normalised.reporting_date
-                then existing.reporting_date
-        end as replaced_reporting_date
-
-    from normalised
-    left join existing
-        on normalised.response_id = existing.response_id
-    where existing.response_id is null
-        or normalised.load_date >= existing.load_date
-
-)
-
-{% else %}
-
-final as (
-
-    select
-        normalised.*,
-        cast(null as date) as replaced_reporting_date
-
-    from normalised
-
-)
-
-{% endif %}
+{{ newest_delivery_final('normalised', 'response_id') }}
 
 select * from final
