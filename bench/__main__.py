@@ -101,7 +101,7 @@ def generate_days(landing: Path, first: date, days: int, volumes: dict[str, int]
 
 def home_with_landing(root: Path, name: str, landing: Path, reuse: bool = False) -> Paths:
     home = root / name
-    if reuse and (home / "warehouse" / "work.duckdb").exists():
+    if reuse and home.exists():
         return Paths(home)
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
@@ -109,11 +109,24 @@ def home_with_landing(root: Path, name: str, landing: Path, reuse: bool = False)
     return Paths(home).ensure()
 
 
+def loaded_days(paths: Paths) -> set[date]:
+    if not paths.work_db.exists():
+        return set()
+    with duckdb.connect(str(paths.work_db), read_only=True) as con:
+        rows = con.execute(
+            "select load_date from raw.load_audit group by 1 "
+            f"having count(distinct feed) = {len(FEEDS)}"
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
 def ingest_history(paths: Paths, days: list[date]) -> None:
+    """Loads the days not loaded yet, so an interrupted history resumes where it stopped."""
+    todo = sorted(set(days) - loaded_days(paths))
     started = time.perf_counter()
-    for day in days:
+    for day in todo:
         pipeline.ingest(paths, day.isoformat())
-    print(f"  ingested {len(days)} history day(s) in {time.perf_counter() - started:.0f} s")
+    print(f"  ingested {len(todo)} history day(s) in {time.perf_counter() - started:.0f} s")
 
 
 def settle_history(paths: Paths, last_day: date) -> None:
@@ -246,9 +259,10 @@ def main() -> None:
         long = home_with_landing(args.workdir, f"home{longest}", landing, reuse)
         fresh_long = not long.marts_db.exists()
         if fresh_long:
-            shutil.copy2(short.work_db, long.work_db)  # the shared history is ingested once
+            if not long.work_db.exists():
+                shutil.copy2(short.work_db, long.work_db)  # the shared history is ingested once
             older = [NEW_DAY - timedelta(n) for n in range(longest, args.history_days, -1)]
-            ingest_history(long, older)
+            ingest_history(long, older + history)
 
     rss = PeakRss()
     if fresh_short:

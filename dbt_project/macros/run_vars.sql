@@ -20,3 +20,14 @@
 {% macro load_date_literal() -%}
     cast('{{ var("load_date") }}' as date)
 {%- endmacro %}
+
+{#- A daily load matches the records it delivers to earlier deliveries of the same key only
+    among rows loaded within redelivery_lookback_days before its load date (or later), so
+    its cost does not grow with history (see incremental_design). Always true otherwise. -#}
+{% macro within_redelivery_lookback(load_date_column='load_date') -%}
+    {%- if is_daily_load() -%}
+        {{ load_date_column }} >= {{ add_days(-var('redelivery_lookback_days'), load_date_literal()) }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

@@ -76,16 +76,20 @@ def landing_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(SUFFIXES))
 
 
-def content_sha256(path: Path, label: str) -> str:
-    """The hash of the delivered content, so the same data as .csv or .csv.gz is one file."""
+def content_digest(path: Path, label: str) -> tuple[str, int]:
+    """The hash of the delivered content, so the same data as .csv or .csv.gz is one file,
+    and its number of lines."""
     digest = hashlib.sha256()
+    lines, last = 0, b"\n"
     try:
         with open_bytes(path) as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
+                lines += block.count(b"\n")
+                last = block[-1:]
     except (OSError, EOFError, zlib.error) as error:
         raise IngestError(f"{label}: cannot be read as gzip ({error})") from error
-    return digest.hexdigest()
+    return digest.hexdigest(), lines + (last != b"\n")
 
 
 def open_bytes(path: Path):
@@ -192,10 +196,63 @@ def shift_lines_past_rejects(con: duckdb.DuckDBPyConnection, label: str) -> None
     )
 
 
-def stage_jsonl(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, label: str) -> None:
-    # One JSON parse per line extracts every contract field (a parse per field costs 4x);
-    # a line that is not a JSON object gets no values and goes to the quarantine.
-    fields = "[" + ", ".join(sql_literal(f'$."{c.name}"') for c in feed.columns) + "]"
+def json_fields(feed: Feed) -> str:
+    """The JSON paths of the contract's fields, for one json_extract_string per record (a
+    parse per field costs 4x)."""
+    return "[" + ", ".join(sql_literal(f'$."{c.name}"') for c in feed.columns) + "]"
+
+
+def stage_json_objects(
+    con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, label: str, lines: int
+) -> bool:
+    """Stage a clean file through DuckDB's own JSON reader, several times faster than the
+    line-by-line path: one JSON object on every line, no blank line (a record's number is
+    then its line) and no field outside the contract. False, with nothing staged, for any
+    other file; stage_jsonl then reads it line by line."""
+    source = f"read_ndjson_objects({sql_literal(str(path))})"
+    # The probe runs on its own connection: a reader error (a line that is not JSON, which
+    # the line-by-line path quarantines) would abort the load's transaction.
+    with con.cursor() as probe:
+        try:
+            records, objects = probe.execute(
+                f"select count(*), bool_and(json_type(json) = 'OBJECT') from {source}"
+            ).fetchone()
+            if records != lines or not objects:
+                return False
+            keys = {
+                row[0]
+                for row in probe.execute(
+                    f"select distinct unnest(json_keys(json)) from {source}"
+                ).fetchall()
+            }
+        except duckdb.Error:
+            return False
+    if keys - set(feed.column_names):
+        return False
+    refuse_missing_columns(feed, keys, label)
+    values = ", ".join(f"fields[{n}]" for n in range(1, len(feed.columns) + 1))
+    con.execute(
+        f"""
+        insert into stage
+        select {values}, {sql_literal(label)}, _line, null
+        from (
+            select row_number() over () as _line, json_extract_string(json, {json_fields(feed)})
+                as fields
+            from {source}
+        )
+        """
+    )
+    return True
+
+
+def stage_jsonl(
+    con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, label: str, lines: int
+) -> None:
+    if stage_json_objects(con, feed, path, label, lines):
+        return
+    # Line by line: a line that is not a JSON object gets no values and goes to the
+    # quarantine; a blank line is skipped but keeps its number.
+    fields = json_fields(feed)
     try:
         con.execute(
             f"""
@@ -467,7 +524,7 @@ def ingest_feed(
         create_stage(con, feed)
         for path in files:
             label = path.relative_to(paths.landing).as_posix()
-            sha = content_sha256(path, label)
+            sha, lines = content_digest(path, label)
             sizes[label] = path.stat().st_size
             if sha in seen:
                 first_file, first_date = seen[sha]
@@ -483,7 +540,7 @@ def ingest_feed(
             seen[sha] = (label, load_date)
             con.execute("insert into stage_files values (?, ?)", [label, sha])
             if path.name.endswith((".jsonl", ".jsonl.gz")):
-                stage_jsonl(con, feed, path, label)
+                stage_jsonl(con, feed, path, label, lines)
             else:
                 stage_csv(con, feed, path, label)
             result.files.append(FileLoad(label, sha, "loaded"))

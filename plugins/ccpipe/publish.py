@@ -285,16 +285,18 @@ def patch_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
             return None
         mart = f"{MARTS_SCHEMA}.{quote_ident(table)}"
         dates = f"select {key} from work.{PENDING} where {key} is not null"
+        # Only hashes are kept (copying the wide rows costs more than hashing them twice).
+        row_hash = f"hash({', '.join(quote_ident(name) for name, _, _ in columns)})"
         con.execute(
             f"""
             create or replace temp table new_rows as
-            select hash(w) as row_hash, w.* from work.{mart} as w where {key} in ({dates})
+            select {row_hash} as row_hash from work.{mart} where {key} in ({dates})
             """
         )
         con.execute(
             f"""
             create or replace temp table old_rows as
-            select rowid as row_id, hash(p) as row_hash from pub.{mart} as p
+            select rowid as row_id, {row_hash} as row_hash from pub.{mart}
             where {key} in ({dates})
             """
         )
@@ -308,7 +310,10 @@ def patch_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
         con.execute(
             f"""
             insert into pub.{mart}
-            select * exclude (row_hash) from new_rows anti join old_rows using (row_hash)
+            select * from work.{mart}
+            where {key} in ({dates}) and {row_hash} in (
+                select row_hash from new_rows anti join old_rows using (row_hash)
+            )
             """
         )
         count = con.execute(f"select count(*) from pub.{mart}").fetchone()[0]
@@ -373,9 +378,8 @@ def publish(
     publication_id = uuid.uuid4().hex
     draft = target.with_name(f"{target.name}.{os.getpid()}.{publication_id[:12]}{DRAFT_SUFFIX}")
     try:
-        con = duckdb.connect()
+        con = connect(None)
         try:
-            con.execute("set TimeZone = 'UTC'")
             con.execute(f"attach {sql_literal(str(paths.work_db))} as work (read_only)")
             require_gate_mark(con, paths.work_db)
             carried, full = pending_builds(con)

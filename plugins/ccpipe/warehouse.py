@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -9,15 +10,24 @@ import duckdb
 from ccpipe.contracts import FEEDS, LINEAGE_COLUMNS, SQL_TYPES, Feed
 
 RAW_SCHEMA = "raw"
+# DuckDB's memory budget for every connection of a load, dbt's included (profiles.yml): past
+# it DuckDB spills to disk instead of growing. Its own default, 80% of RAM, unless set.
+MEMORY_LIMIT_ENV = "CCPIPE_DUCKDB_MEMORY_LIMIT"
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a warehouse file with UTC as the session time zone, so casts never drift."""
-    if not read_only:
+def memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_ENV) or "80%"
+
+
+def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a warehouse file (None: an in-memory database) with UTC as the session time
+    zone, so casts never drift, and the load's memory budget."""
+    if path is not None and not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path) if path is not None else ":memory:", read_only=read_only)
     con.execute("set TimeZone = 'UTC'")
     con.execute("set enable_progress_bar = false")
+    con.execute("set memory_limit = '" + memory_limit().replace("'", "''") + "'")
     return con
 
 

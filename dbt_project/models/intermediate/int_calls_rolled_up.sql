@@ -3,6 +3,7 @@
         materialized='incremental',
         unique_key='call_id',
         incremental_strategy='delete+insert',
+        incremental_predicates=[within_redelivery_lookback()],
         on_schema_change='append_new_columns',
     )
 }}
@@ -33,131 +34,77 @@ newest_deliveries as (
 
 ),
 
--- Within a delivery, a leg written twice (the same folder reloaded) keeps its last write.
-legs_ranked as (
+-- One pass over the legs: (call_id, leg_seq) is unique within a load (ingest quarantines a
+-- duplicate key), so the first and last legs are the ones with the lowest and highest
+-- leg_seq, answered or not; a struct keeps each leg's fields together, nulls included.
+call_totals as (
 
     select
-        legs.*,
-        row_number() over (
-            partition by legs.call_id, legs.leg_seq
-            order by legs.loaded_at desc
-        ) as write_rank
+        legs.call_id,
+        max(legs.load_date) as load_date,
+        max(legs.loaded_at) as loaded_at,
+        min(legs.started_at) as started_at,
+        max(legs.customer_id) as any_customer_id,
+        arg_min(
+            struct_pack(legs.direction, legs.customer_id, legs.queue, legs.started_at),
+            legs.leg_seq
+        ) as first_leg,
+        arg_max(struct_pack(legs.ended_at, legs.disposition), legs.leg_seq) as last_leg,
+        arg_min(legs.answered_at, legs.leg_seq)
+            filter (where legs.answered_at is not null) as first_answered_at,
+        arg_max(
+            struct_pack(legs.queue, legs.agent_id, legs.issue_category), legs.leg_seq
+        ) filter (where legs.answered_at is not null) as last_answered_leg,
+        count(*) as legs,
+        count(legs.answered_at) as answered_legs,
+        count(
+            case when legs.answered_at is not null and legs.is_resolved_by_agent = false then 1 end
+        ) as unresolved_answered_legs,
+        sum(
+            case
+                when legs.answered_at is not null
+                    then {{ seconds_between('legs.answered_at', 'legs.ended_at') }}
+                        + legs.wrap_seconds
+            end
+        ) as handle_seconds
 
     from legs
     inner join newest_deliveries
         on legs.call_id = newest_deliveries.call_id
         and legs.load_date = newest_deliveries.load_date
-
-),
-
-legs_delivered as (
-
-    select
-        *,
-        row_number() over (partition by call_id order by leg_seq) as rank_from_first,
-        row_number() over (partition by call_id order by leg_seq desc) as rank_from_last,
-        {{ seconds_between('answered_at', 'ended_at') }} + wrap_seconds as leg_handle_seconds
-
-    from legs_ranked
-    where write_rank = 1
-
-),
-
-answered_legs as (
-
-    select
-        *,
-        row_number() over (partition by call_id order by leg_seq) as answered_rank_from_first,
-        row_number() over (partition by call_id order by leg_seq desc) as answered_rank_from_last
-
-    from legs_delivered
-    where answered_at is not null
-
-),
-
-first_legs as (
-
-    select * from legs_delivered where rank_from_first = 1
-
-),
-
-last_legs as (
-
-    select * from legs_delivered where rank_from_last = 1
-
-),
-
-first_answered_legs as (
-
-    select * from answered_legs where answered_rank_from_first = 1
-
-),
-
-last_answered_legs as (
-
-    select * from answered_legs where answered_rank_from_last = 1
-
-),
-
-call_totals as (
-
-    select
-        call_id,
-        max(load_date) as load_date,
-        max(loaded_at) as loaded_at,
-        min(started_at) as started_at,
-        max(customer_id) as any_customer_id,
-        count(*) as legs,
-        count(answered_at) as answered_legs,
-        count(
-            case when answered_at is not null and is_resolved_by_agent = false then 1 end
-        ) as unresolved_answered_legs,
-        sum(case when answered_at is not null then leg_handle_seconds end) as handle_seconds
-
-    from legs_delivered
-    group by call_id
+    group by legs.call_id
 
 ),
 
 rolled_up as (
 
     select
-        call_totals.call_id,
-        first_legs.direction,
-        coalesce(first_legs.customer_id, call_totals.any_customer_id) as customer_id,
-        first_legs.queue as entry_queue,
-        last_answered_legs.queue as handling_queue,
-        last_answered_legs.agent_id as handling_agent_id,
-        last_answered_legs.issue_category,
-        call_totals.started_at,
-        first_legs.started_at as first_leg_started_at,
-        first_answered_legs.answered_at as first_answered_at,
-        last_legs.ended_at as last_leg_ended_at,
-        last_legs.disposition as last_leg_disposition,
-        call_totals.legs,
-        call_totals.answered_legs,
-        call_totals.answered_legs > 0 as is_handled,
-        call_totals.answered_legs = 0
-            and last_legs.disposition = 'abandoned' as is_abandoned,
-        call_totals.answered_legs > 1 as is_transferred,
-        call_totals.unresolved_answered_legs > 0 as is_marked_unresolved,
-        {{ seconds_between('first_legs.started_at', 'first_answered_legs.answered_at') }}
-            as answer_seconds,
-        {{ seconds_between('first_legs.started_at', 'last_legs.ended_at') }} as wait_seconds,
-        call_totals.handle_seconds,
-        {{ to_reporting_date('call_totals.started_at') }} as reporting_date,
-        call_totals.load_date,
-        call_totals.loaded_at
+        call_id,
+        first_leg.direction,
+        coalesce(first_leg.customer_id, any_customer_id) as customer_id,
+        first_leg.queue as entry_queue,
+        last_answered_leg.queue as handling_queue,
+        last_answered_leg.agent_id as handling_agent_id,
+        last_answered_leg.issue_category,
+        started_at,
+        first_leg.started_at as first_leg_started_at,
+        first_answered_at,
+        last_leg.ended_at as last_leg_ended_at,
+        last_leg.disposition as last_leg_disposition,
+        legs,
+        answered_legs,
+        answered_legs > 0 as is_handled,
+        answered_legs = 0 and last_leg.disposition = 'abandoned' as is_abandoned,
+        answered_legs > 1 as is_transferred,
+        unresolved_answered_legs > 0 as is_marked_unresolved,
+        {{ seconds_between('first_leg.started_at', 'first_answered_at') }} as answer_seconds,
+        {{ seconds_between('first_leg.started_at', 'last_leg.ended_at') }} as wait_seconds,
+        handle_seconds,
+        {{ to_reporting_date('started_at') }} as reporting_date,
+        load_date,
+        loaded_at
 
     from call_totals
-    inner join first_legs
-        on call_totals.call_id = first_legs.call_id
-    inner join last_legs
-        on call_totals.call_id = last_legs.call_id
-    left join first_answered_legs
-        on call_totals.call_id = first_answered_legs.call_id
-    left join last_answered_legs
-        on call_totals.call_id = last_answered_legs.call_id
 
 ),
 

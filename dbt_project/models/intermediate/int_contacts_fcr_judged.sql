@@ -10,6 +10,15 @@
 
 {%- set window_days = var('fcr_window_days') -%}
 {%- set daily = is_incremental() and is_daily_load() -%}
+{#- the rows before this load that are still current: every contact but those delivered -#}
+{%- set still_current -%}
+    not exists (
+        select 1
+        from delivered
+        where delivered.contact_type = judged_current.contact_type
+            and delivered.contact_id = judged_current.contact_id
+    )
+{%- endset -%}
 {%- set contact_columns = [
     'contact_id', 'contact_type', 'channel', 'customer_id', 'queue', 'agent_id',
     'issue_category', 'started_at', 'reporting_date', 'handle_seconds', 'is_marked_unresolved',
@@ -20,6 +29,10 @@ with
 contacts as (
 
     select * from {{ ref('int_contacts_unified') }}
+    {%- if daily %}
+    -- a daily load reads only the contacts it delivered: a filter here reaches the scan
+    where load_date = {{ load_date_literal() }}
+    {%- endif %}
 
 ),
 
@@ -41,9 +54,7 @@ delivered as (
 -- 1. the contacts it delivered;
 delivered_contacts as (
 
-    select *
-    from contacts
-    where load_date = {{ load_date_literal() }}
+    select * from contacts
 
 ),
 
@@ -136,32 +147,20 @@ rejudged_keys as (
 
 ),
 
--- The rows before this load that are still current: every contact but those delivered.
-judged_current as (
-
-    select
-        {{ contact_columns | join(', ') }}
-
-    from {{ this }} as judged_before
-    where not exists (
-        select 1
-        from delivered
-        where delivered.contact_type = judged_before.contact_type
-            and delivered.contact_id = judged_before.contact_id
-    )
-
-),
-
+-- The rows before this load still current (`still_current`) are read twice below, each
+-- read with its own date filter so that it reaches the scan (a shared CTE would be
+-- materialised whole, history and all).
 contacts_judged as (
 
     select {{ contact_columns | join(', ') }}
     from delivered_contacts
     union all
     select {{ contact_columns | join(', ') }}
-    from judged_current
+    from {{ this }} as judged_current
     where judged_current.reporting_date in (
             select dates_rebuilt.reporting_date from dates_rebuilt
         )
+        and {{ still_current }}
         and exists (
             select 1
             from rejudged_keys
@@ -191,10 +190,11 @@ repeat_candidates as (
     )
     union all
     select {{ contact_columns | join(', ') }}
-    from judged_current
-    where reporting_date in (
-        select repeat_candidate_dates.reporting_date from repeat_candidate_dates
-    )
+    from {{ this }} as judged_current
+    where judged_current.reporting_date in (
+            select repeat_candidate_dates.reporting_date from repeat_candidate_dates
+        )
+        and {{ still_current }}
 
 ),
 

@@ -57,15 +57,20 @@ surveys_in_scope as (
 
 ),
 
--- The rated contact must have started within survey_attribution_days before the
--- response (or up to a day after, for clock skew): a bounded read of calls and tickets.
-reach as (
+-- The rated contact must have started within survey_attribution_days before the response
+-- (or up to a day after, for clock skew): each rated call or ticket is read only within the
+-- reach of the responses rating it, a bounded read of calls and tickets.
+rated_contacts as (
 
     select
+        contact_type,
+        contact_id,
         {{ dbt.dateadd('day', -attribution_days, 'min(responded_at)') }} as earliest_start,
         {{ dbt.dateadd('day', 1, 'max(responded_at)') }} as latest_start
 
     from surveys_in_scope
+    where contact_id is not null
+    group by contact_type, contact_id
 
 ),
 
@@ -79,15 +84,11 @@ calls_in_reach as (
         'phone' as channel
 
     from calls
-    where calls.started_at >= (select reach.earliest_start from reach)
-        and calls.started_at <= (select reach.latest_start from reach)
-        {%- if is_incremental() %}
-        and calls.call_id in (
-            select surveys_in_scope.contact_id
-            from surveys_in_scope
-            where surveys_in_scope.contact_type = 'call'
-        )
-        {%- endif %}
+    inner join rated_contacts
+        on rated_contacts.contact_type = 'call'
+        and calls.call_id = rated_contacts.contact_id
+        and calls.started_at >= rated_contacts.earliest_start
+        and calls.started_at <= rated_contacts.latest_start
 
 ),
 
@@ -101,15 +102,11 @@ tickets_in_reach as (
         tickets.channel
 
     from tickets
-    where tickets.created_at >= (select reach.earliest_start from reach)
-        and tickets.created_at <= (select reach.latest_start from reach)
-        {%- if is_incremental() %}
-        and tickets.ticket_id in (
-            select surveys_in_scope.contact_id
-            from surveys_in_scope
-            where surveys_in_scope.contact_type = 'ticket'
-        )
-        {%- endif %}
+    inner join rated_contacts
+        on rated_contacts.contact_type = 'ticket'
+        and tickets.ticket_id = rated_contacts.contact_id
+        and tickets.created_at >= rated_contacts.earliest_start
+        and tickets.created_at <= rated_contacts.latest_start
 
 ),
 
