@@ -243,20 +243,21 @@ def main() -> None:
         "survey_responses_per_day": args.survey_responses,
     }
     longest = max(args.history_days, args.long_history_days)
-    landing = args.workdir / "landing"
+    workdir = args.workdir.resolve()  # the homes link to the landing folder by absolute path
+    landing = workdir / "landing"
     first_day = NEW_DAY - timedelta(longest)
     print(f"bench: {volumes}, new day {NEW_DAY}, history {args.history_days}/{longest} days")
     generate_days(landing, first_day, longest + 1, volumes)
 
     history = [NEW_DAY - timedelta(n) for n in range(args.history_days, 0, -1)]
     reuse = args.reuse_history
-    short = home_with_landing(args.workdir, f"home{args.history_days}", landing, reuse)
+    short = home_with_landing(workdir, f"home{args.history_days}", landing, reuse)
     fresh_short = not short.marts_db.exists()
     if fresh_short:
         ingest_history(short, history)
     long = None
     if args.long_history_days > args.history_days:
-        long = home_with_landing(args.workdir, f"home{longest}", landing, reuse)
+        long = home_with_landing(workdir, f"home{longest}", landing, reuse)
         fresh_long = not long.marts_db.exists()
         if fresh_long:
             if not long.work_db.exists():

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from ccpipe.config import Paths
-from ccpipe.ingest import IngestError, ingest_date
+from ccpipe.config import Paths, project_dir
+from ccpipe.contracts import FEEDS
+from ccpipe.ingest import IngestError, create_stage, ingest_date, stage_json_objects
+from ccpipe.warehouse import MEMORY_LIMIT_ENV, connect
 
 from conftest import leg, survey, ticket, write_csv, write_jsonl
 
@@ -268,6 +270,45 @@ def test_jsonl_line_that_is_not_an_object_is_quarantined(paths):
     assert query(paths, "select response_id, _source_line from raw.survey_responses") == [("R1", 1)]
 
 
+def test_clean_jsonl_goes_through_duckdbs_reader_with_the_line_by_line_paths_result(
+    paths, tmp_path
+):
+    """A clean file (one object per line, contract keys only) is staged by DuckDB's own JSON
+    reader; a blank line, a key outside the contract or a bad line sends a file line by line.
+    Both load the same values, each record numbered by its physical line."""
+    records = [survey(response_id=f"R{n}", score=str(n), comment=f"ok {n}") for n in (1, 2, 3)]
+    clean = write_jsonl(paths, "surveys", DAY, "clean.jsonl", records)
+    messy = write_jsonl(
+        paths,
+        "surveys",
+        "2026-11-04",
+        "messy.jsonl",
+        [records[0], "", {**records[1], "note": "x"}, records[2], "[1]"],
+    )
+    with connect(paths.work_db) as con:
+        create_stage(con, FEEDS["surveys"])
+        assert stage_json_objects(con, FEEDS["surveys"], clean, "clean", lines=3)
+        assert not stage_json_objects(con, FEEDS["surveys"], messy, "messy", lines=5)
+        assert not stage_json_objects(con, FEEDS["surveys"], clean, "clean", lines=4)
+
+    ingest_date(paths, DAY, feeds=("surveys",))
+    ingest_date(paths, "2026-11-04", feeds=("surveys",))
+
+    loaded = query(
+        paths,
+        "select _load_date::varchar, response_id, score, comment, _source_line, "
+        "_extra::varchar from raw.survey_responses order by 1, 2",
+    )
+    assert loaded == [
+        ("2026-11-03", "R1", 1, "ok 1", 1, None),
+        ("2026-11-03", "R2", 2, "ok 2", 2, None),
+        ("2026-11-03", "R3", 3, "ok 3", 3, None),
+        ("2026-11-04", "R1", 1, "ok 1", 1, None),
+        ("2026-11-04", "R2", 2, "ok 2", 3, '{"note":"x"}'),
+        ("2026-11-04", "R3", 3, "ok 3", 4, None),
+    ]
+
+
 def test_values_are_typed_per_contract(paths):
     write_csv(
         paths,
@@ -446,3 +487,15 @@ def test_same_content_under_another_name_is_skipped_and_logged(paths):
         ("skipped_duplicate", f"same content as calls/{DAY}/a.csv (loaded for {DAY})")
     ]
     assert query(paths, "select count(*) from raw.call_legs") == [(1,)]
+
+
+def test_every_warehouse_connection_keeps_the_configured_memory_budget(paths, monkeypatch):
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "1GB")
+    with connect(paths.work_db) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "953.6 MiB"
+    monkeypatch.delenv(MEMORY_LIMIT_ENV)
+    with connect(None) as con, duckdb.connect() as default:
+        budget = "select current_setting('memory_limit')"
+        assert con.execute(budget).fetchone() == default.execute(budget).fetchone()
+    profile = (project_dir() / "profiles.yml").read_text(encoding="utf-8")
+    assert f"memory_limit: \"{{{{ env_var('{MEMORY_LIMIT_ENV}', '80%') }}}}\"" in profile

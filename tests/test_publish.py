@@ -451,3 +451,75 @@ def test_loads_killed_in_ingest_dbt_and_publish_leave_the_publication_and_a_reru
 
     assert drafts(paths) == []
     assert marts_snapshot(paths.marts_db) == reference_snapshot()  # DAYS[0], DAYS[1]
+
+
+def generation_files(paths: Paths) -> list[str]:
+    return sorted(p.name for p in paths.warehouse.glob("marts.duckdb.*.gen"))
+
+
+def test_the_spare_generation_is_brought_up_to_date_in_place(paths: Paths) -> None:
+    make_marts(paths, KPI)
+    first = publish(paths, "2026-11-02")
+    first_file = paths.marts_db.resolve()
+    rebuild(
+        paths,
+        "update marts.kpi_daily set fcr_rate = 0.7 where reporting_date = '2026-11-02'",
+        ["2026-11-02"],
+    )
+    second = publish(paths, "2026-11-03")  # no spare yet: a copy of the first, patched
+    second_file = paths.marts_db.resolve()
+    rebuild(paths, "insert into marts.kpi_daily values ('2026-11-03', 0.8)", ["2026-11-03"])
+
+    third = publish(paths, "2026-11-04")
+
+    assert (first.mode, second.mode, third.mode) == ("copied", "patched", "patched")
+    assert paths.marts_db.is_symlink() and os.readlink(paths.marts_db) == first_file.name
+    assert generation_files(paths) == sorted([first_file.name, second_file.name])
+    # The spare lacked the second publication's date as well as this build's: both patched.
+    assert published_rows(paths, "kpi_daily") == [
+        (date(2026, 11, 1), 0.5),
+        (date(2026, 11, 2), 0.7),
+        (date(2026, 11, 3), 0.8),
+    ]
+    assert read_publication(paths)["publication_id"] == third.publication_id
+
+
+def test_a_spare_a_bi_reader_still_holds_open_is_never_written(
+    paths: Paths, tmp_path: Path
+) -> None:
+    make_marts(paths, KPI)
+    publish(paths, "2026-11-02")
+    first_file = paths.marts_db.resolve()
+    held = tmp_path / "held.duckdb"
+    os.link(first_file, held)  # the same file, to read it back once it left the folder
+    before = file_digest(held)
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+            "print(con.execute('select count(*) from marts.marts.kpi_daily').fetchone()[0],"
+            " flush=True)\n"
+            "time.sleep(120)",
+            str(paths.marts_db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "2"
+        rebuild(paths, "insert into marts.kpi_daily values ('2026-11-03', 0.8)", ["2026-11-03"])
+        publish(paths, "2026-11-03")
+        rebuild(paths, "insert into marts.kpi_daily values ('2026-11-04', 0.9)", ["2026-11-04"])
+
+        third = publish(paths, "2026-11-04")
+
+        assert third.mode == "patched"
+        assert file_digest(held) == before
+        assert first_file.name not in generation_files(paths)
+        assert len(published_rows(paths, "kpi_daily")) == 4
+        assert reader.poll() is None
+    finally:
+        reader.kill()
+        reader.wait()

@@ -1131,3 +1131,55 @@ def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("CCPIPE_MAX_BAD_ROW_SHARE", "2")
     with pytest.raises(ValueError, match=r"max_bad_row_share 2.0 is not in \[0, 1\]"):
         GateSettings.from_env()
+
+
+def test_fact_marts_hand_gx_only_the_rebuilt_rows_that_can_fail(tmp_path):
+    """On the dates a load rebuilt, DuckDB picks the rows that break a row rule or share
+    their grain key, and GX judges only those (2 and 1 rows here, not 3 and 2); rows of
+    other dates are not the batch."""
+    paths = Paths(tmp_path / "home").ensure()
+    published = stand_in_publication(paths)
+    old_day = days_before(30)
+    contact = GOOD_MART["fct_contacts"]
+    response = GOOD_MART["fct_survey_responses"]
+    with connect(paths.work_db) as con:
+        create_marts(con, ["fct_contacts", "fct_survey_responses"])
+        insert_marts(
+            con,
+            "fct_contacts",
+            [contact, contact, {**contact, "contact_id": "C1"}]
+            + [{**contact, "contact_id": "C9", "reporting_date": old_day}] * 2,
+        )
+        insert_marts(
+            con,
+            "fct_survey_responses",
+            [response, {**response, "response_id": "R1", "score_fraction": 1.5}]
+            + [{**response, "response_id": "R9", "score_fraction": 2.0, "reporting_date": old_day}],
+        )
+        con.execute("create schema intermediate")
+        con.execute(
+            "create table intermediate.int_reporting_dates_rebuilt as "
+            f"select date '{DAY}' as reporting_date, date '{DAY}' as week_start"
+        )
+    marts = ("fct_contacts", "fct_survey_responses")
+
+    stopped = stopped_run(paths, lambda *a, **k: gate_marts(*a, marts=marts, **k), published)
+
+    assert set(stopped.failures) == {
+        ("marts.fct_contacts", "expect_compound_columns_to_be_unique(contact_type, contact_id)"),
+        ("marts.fct_survey_responses", "expect_column_values_to_be_between(score_fraction)"),
+    }
+    check(
+        stopped,
+        "marts.fct_contacts",
+        "expect_compound_columns_to_be_unique(contact_type, contact_id)",
+        "2 unexpected of 2 rows (100.00%): ('call', 'C0') x2",
+        ["contact_type='call', contact_id='C0'", "contact_type='call', contact_id='C0'"],
+    )
+    check(
+        stopped,
+        "marts.fct_survey_responses",
+        "expect_column_values_to_be_between(score_fraction)",
+        one(1, "1.5"),
+        ["response_id='R1': score_fraction=1.5"],
+    )

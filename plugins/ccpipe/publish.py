@@ -1,21 +1,25 @@
 """Atomic publication of the marts: BI readers see the previous file or the new one, never a mix.
 
-The marts are built and gated in the working warehouse (schema `marts` of work.duckdb). Publishing
-copies that schema into a new DuckDB file beside `marts.duckdb` (a draft named
-`marts.duckdb.<pid>.<id>.publishing`), checkpoints and fsyncs it, then renames it over
-`marts.duckdb`. The rename is atomic on POSIX: a reader that opens the path gets either file
-whole, and a reader that already holds the old file keeps reading its snapshot (the old inode
-lives until it closes). Nothing ever opens `marts.duckdb` read-write, so BI clients' shared
-read locks never block a load. A process killed mid-publish leaves only a draft, removed by the
-next publish; `marts.duckdb` stays the last complete publication.
+The marts are built and gated in the working warehouse (schema `marts` of work.duckdb).
+`marts.duckdb`, the path BI opens, is a symbolic link to one generation file beside it
+(`marts.duckdb.<id>.gen`). Publishing writes the new publication into another generation,
+checkpoints and fsyncs it, then swaps the link with one rename, atomic on POSIX: a reader that
+opens the path gets either file whole, and a reader that already holds the old file keeps
+reading it. Nothing ever opens the current generation read-write, so BI clients' shared read
+locks never block a load.
 
-Publishing does not grow with history: each build records the dates it rebuilt
-(`record_build_started` / `record_rebuilt_dates`, in publish_state.pending_dates), and publish
-copies the current marts.duckdb to the draft and, on those dates only, replaces the rows that
-differ from the working marts, checking that every table then holds exactly the working marts'
-row count. The first publication, a full
-refresh, a build that never finished, or any change of tables or columns falls back to copying
-every mart. Pending dates are cleared only once a publication holding them is in place.
+Publishing does not grow with history. Each build records the dates it rebuilt
+(`record_build_started` / `record_rebuilt_dates`, in publish_state.pending_dates). The
+generation BI read before the current one (the spare) is brought up to date in place: on the
+dates rebuilt since it was current (the pending dates and those the current publication
+carried, publish_state.carried_dates), only the rows that differ from the working marts are
+replaced, and every table must then hold exactly the working marts' row count. When the spare
+cannot be used (none yet, a BI reader still holds it open, it is not the publication before
+the current one) a copy of the current generation is patched on the pending dates only. The
+first publication, a full refresh, a build that never finished, or any change of tables or
+columns copies every mart. A process killed mid-publish leaves either an untouched spare or one
+whose publication id no longer matches (so it is not trusted), or a draft removed by the next
+publish; `marts.duckdb` stays the last complete publication.
 
 Only gated marts are published: the build stage clears a mark in the working warehouse before
 dbt runs (`clear_gate_mark`), the marts gate sets it once they pass (`mark_gated`), and publish
@@ -41,8 +45,11 @@ from ccpipe.warehouse import connect
 MARTS_SCHEMA = "marts"
 META_SCHEMA = "meta"
 DRAFT_SUFFIX = ".publishing"
+GENERATION_SUFFIX = ".gen"
 GATE_MARK = "publish_state.gated_marts"  # in the working warehouse
 PENDING = "publish_state.pending_dates"  # dates rebuilt since the last publication
+CARRIED = "publish_state.carried_dates"  # dates the current publication carried over its spare
+LAST = "publish_state.last_publication"  # the current publication's id and its predecessor's
 DATE_KEYS = ("reporting_date", "week_start")  # every mart is rebuilt by one of them
 
 
@@ -124,11 +131,28 @@ def record_rebuilt_dates(paths: Paths, build_id: str, rebuilt_from: str | None) 
         con.execute("commit")
 
 
-def clear_pending(paths: Paths, build_ids: list[str]) -> None:
-    """The publication carrying these builds' dates is in place: forget them."""
-    if build_ids:
-        with connect(paths.work_db) as con:
-            con.execute(f"delete from {PENDING} where build_id in ?", [build_ids])
+def record_publication(
+    paths: Paths, publication_id: str, previous_id: str | None, builds: list[str], full: bool
+) -> None:
+    """The publication carrying these builds' dates is in place: they move from pending to
+    carried (what the spare, the previous publication, lacks; a full mark when it copied every
+    mart), and the publication becomes the last one."""
+    with connect(paths.work_db) as con:
+        con.execute("begin transaction")
+        pending_table(con)
+        con.execute(f"create or replace table {CARRIED} as from {PENDING} where false")
+        if full:
+            con.execute(f"insert into {CARRIED} values (?, null, null, true)", [publication_id])
+        else:
+            con.execute(f"insert into {CARRIED} from {PENDING} where build_id in ?", [builds])
+        if builds:
+            con.execute(f"delete from {PENDING} where build_id in ?", [builds])
+        con.execute(
+            f"create or replace table {LAST} as select ?::varchar as publication_id, "
+            "?::varchar as previous_publication_id",
+            [publication_id, previous_id],
+        )
+        con.execute("commit")
 
 
 @dataclass(frozen=True)
@@ -165,7 +189,10 @@ def process_alive(pid: int) -> bool:
 
 
 def remove_stale_drafts(target: Path) -> list[Path]:
-    """Drafts left by killed publishers (their pid is gone); a live publisher's draft stays."""
+    """Drafts left by killed publishers (their pid is gone); a live publisher's draft stays.
+    Links a killed publisher made but never swapped in go too."""
+    for link in target.parent.glob(f"{target.name}.*.link"):
+        link.unlink(missing_ok=True)
     removed = []
     for draft in target.parent.glob(f"{target.name}.*{DRAFT_SUFFIX}"):
         pid = draft_pid(draft)
@@ -179,6 +206,87 @@ def remove_stale_drafts(target: Path) -> list[Path]:
 def remove_draft(draft: Path) -> None:
     for leftover in (draft, draft.with_name(draft.name + ".wal")):
         leftover.unlink(missing_ok=True)
+
+
+def current_generation(target: Path) -> Path | None:
+    """The file marts.duckdb names now (a plain file in a home published before generations)."""
+    if target.is_symlink():
+        return target.parent / os.readlink(target)
+    return target if target.exists() else None
+
+
+def generations(target: Path) -> list[Path]:
+    return sorted(target.parent.glob(f"{target.name}.*{GENERATION_SUFFIX}"))
+
+
+def publication_id_in(con: duckdb.DuckDBPyConnection, catalog: str) -> str | None:
+    try:
+        row = con.execute(f"select publication_id from {catalog}.{META_SCHEMA}.publication")
+        return row.fetchone()[0]
+    except duckdb.Error:
+        return None
+
+
+def last_publication(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None]:
+    """(the current publication's id, its predecessor's) as the working warehouse recorded."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_catalog = 'work' "
+        "and table_schema = 'publish_state' and table_name = 'last_publication'"
+    ).fetchone()[0]
+    row = (
+        exists
+        and con.execute(
+            f"select publication_id, previous_publication_id from work.{LAST}"
+        ).fetchone()
+    )
+    return (row[0], row[1]) if row else (None, None)
+
+
+def current_publication_id(con: duckdb.DuckDBPyConnection, current: Path | None) -> str | None:
+    if current is None:
+        return None
+    con.execute(f"attach {sql_literal(str(current))} as cur (read_only)")
+    try:
+        return publication_id_in(con, "cur")
+    finally:
+        con.execute("detach cur")
+
+
+def attach_spare(
+    con: duckdb.DuckDBPyConnection, target: Path, current: Path, current_id: str | None
+) -> Path | None:
+    """Attach as `pub` the generation BI read before the current one, if it can be patched:
+    the working warehouse recorded the current publication and its predecessor, the spare
+    holds that predecessor, no full publication came since (its dates are all known), and no
+    BI reader holds it open (its lock refuses us; such a spare is never touched)."""
+    recorded_id, previous_id = last_publication(con)
+    spares = [g for g in generations(target) if g != current]
+    if not spares or previous_id is None or recorded_id != current_id:
+        return None
+    full_since = con.execute(f"select count(*) from work.{CARRIED} where full_rebuild").fetchone()[
+        0
+    ]
+    if full_since:
+        return None
+    for spare in spares:
+        try:
+            con.execute(f"attach {sql_literal(str(spare))} as pub")
+        except duckdb.Error:
+            continue  # held open by a reader (or unreadable): never touched
+        if publication_id_in(con, "pub") == previous_id:
+            return spare
+        con.execute("detach pub")
+    return None
+
+
+def patch_dates(con: duckdb.DuckDBPyConnection, with_carried: bool) -> None:
+    """The dates to patch, as temp table patch_dates: the pending ones, and for the spare
+    those the current publication carried too."""
+    carried = f" union all select reporting_date, week_start from work.{CARRIED}"
+    con.execute(
+        "create or replace temp table patch_dates as "
+        f"select reporting_date, week_start from work.{PENDING}" + (carried if with_carried else "")
+    )
 
 
 def fsync_path(path: Path) -> None:
@@ -270,8 +378,8 @@ def mart_columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list
 
 
 def patch_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
-    """In a copy of the current publication (catalog pub), make every mart's rows on the
-    pending dates equal the working mart's, touching only the rows that differ (a row's hash
+    """In an earlier publication (catalog pub), make every mart's rows on the dates of
+    patch_dates equal the working mart's, touching only the rows that differ (a row's hash
     names it: rows are unique per grain). None when the copy cannot be patched: tables or
     columns changed, or a table's row count then differs from the working mart's."""
     work, published = mart_columns(con, "work"), mart_columns(con, "pub")
@@ -284,7 +392,7 @@ def patch_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
         if key is None:
             return None
         mart = f"{MARTS_SCHEMA}.{quote_ident(table)}"
-        dates = f"select {key} from work.{PENDING} where {key} is not null"
+        dates = f"select {key} from patch_dates where {key} is not null"
         # Only hashes are kept (copying the wide rows costs more than hashing them twice).
         row_hash = f"hash({', '.join(quote_ident(name) for name, _, _ in columns)})"
         con.execute(
@@ -320,7 +428,7 @@ def patch_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
         if count != con.execute(f"select count(*) from work.{mart}").fetchone()[0]:
             return None
         rows[table] = count
-    con.execute("drop table new_rows; drop table old_rows")
+    con.execute("drop table new_rows; drop table old_rows; drop table patch_dates")
     return rows
 
 
@@ -368,53 +476,82 @@ def write_publication_record(con: duckdb.DuckDBPyConnection, publication: Public
     )
 
 
+def swap_link(target: Path, generation: Path) -> None:
+    """Point marts.duckdb at a generation with one atomic rename (relative, so the folder
+    can be mounted anywhere)."""
+    link = target.with_name(f"{target.name}.{uuid.uuid4().hex[:12]}.link")
+    link.symlink_to(generation.name)
+    os.replace(link, target)
+    fsync_path(target.parent)
+
+
 def publish(
     paths: Paths, load_date: str | None = None, as_of: datetime | None = None
 ) -> Publication:
-    """Publish schema `marts` of the working warehouse as a new marts.duckdb, atomically."""
+    """Publish schema `marts` of the working warehouse as the new marts.duckdb, atomically."""
     target = paths.marts_db
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_drafts(target)
     publication_id = uuid.uuid4().hex
+    current = current_generation(target)
     draft = target.with_name(f"{target.name}.{os.getpid()}.{publication_id[:12]}{DRAFT_SUFFIX}")
+    written = draft
     try:
         con = connect(None)
         try:
             con.execute(f"attach {sql_literal(str(paths.work_db))} as work (read_only)")
             require_gate_mark(con, paths.work_db)
+            current_id = current_publication_id(con, current)
             carried, full = pending_builds(con)
             table_rows, mode = None, "patched"
-            if not full and target.exists():
-                shutil.copyfile(target, draft)
-                con.execute(f"attach {sql_literal(str(draft))} as pub")
+            if not full and current is not None:
+                spare = attach_spare(con, target, current, current_id)
+                if spare is None:
+                    shutil.copyfile(current, draft)
+                    con.execute(f"attach {sql_literal(str(draft))} as pub")
+                else:
+                    written = spare
+                patch_dates(con, with_carried=spare is not None)
+                con.execute("begin transaction")
                 table_rows = patch_marts(con)
                 if table_rows is None:
+                    con.execute("rollback")
                     con.execute("detach pub")
                     remove_draft(draft)
+                    written = draft
             if table_rows is None:
                 con.execute(f"attach {sql_literal(str(draft))} as pub")
                 con.execute("use pub")
+                con.execute("begin transaction")
                 table_rows, mode = copy_marts(con, paths.work_db), "copied"
             con.execute("use pub")
             publication = Publication(
                 target, publication_id, datetime.now(UTC), load_date, as_of, table_rows, mode
             )
             write_publication_record(con, publication)
+            con.execute("commit")
             con.execute("use memory")
             con.execute("detach work")
             con.execute("checkpoint pub")
             con.execute("detach pub")
         finally:
             con.close()
-        if draft.with_name(draft.name + ".wal").exists():
-            raise PublishError(f"{draft}: DuckDB left a write-ahead log after checkpoint")
-        fsync_path(draft)
-        os.replace(draft, target)
-        fsync_path(target.parent)
+        if written.with_name(written.name + ".wal").exists():
+            raise PublishError(f"{written}: DuckDB left a write-ahead log after checkpoint")
+        fsync_path(written)
+        if written == draft:
+            generation = target.with_name(f"{target.name}.{publication_id[:12]}{GENERATION_SUFFIX}")
+            os.replace(draft, generation)
+        else:
+            generation = written
+        swap_link(target, generation)
     except BaseException:
         remove_draft(draft)
         raise
-    clear_pending(paths, carried)
+    for stale in generations(target):
+        if stale not in (generation, current):
+            remove_draft(stale)  # a reader still holding one keeps its inode
+    record_publication(paths, publication_id, current_id, carried, mode == "copied")
     return publication
 
 

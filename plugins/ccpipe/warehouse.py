@@ -27,6 +27,7 @@ def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnec
     con = duckdb.connect(str(path) if path is not None else ":memory:", read_only=read_only)
     con.execute("set TimeZone = 'UTC'")
     con.execute("set enable_progress_bar = false")
+    con.execute("set python_enable_replacements = false")  # a missing table is an error
     con.execute("set memory_limit = '" + memory_limit().replace("'", "''") + "'")
     return con
 
