@@ -211,7 +211,8 @@ def remove_draft(draft: Path) -> None:
 def current_generation(target: Path) -> Path | None:
     """The file marts.duckdb names now (a plain file in a home published before generations)."""
     if target.is_symlink():
-        return target.parent / os.readlink(target)
+        generation = target.parent / os.readlink(target)
+        return generation if generation.exists() else None
     return target if target.exists() else None
 
 
