@@ -498,4 +498,4 @@ def test_every_warehouse_connection_keeps_the_configured_memory_budget(paths, mo
         budget = "select current_setting('memory_limit')"
         assert con.execute(budget).fetchone() == default.execute(budget).fetchone()
     profile = (project_dir() / "profiles.yml").read_text(encoding="utf-8")
-    assert f"memory_limit: \"{{{{ env_var('{MEMORY_LIMIT_ENV}', '80%') }}}}\"" in profile
+    assert f"memory_limit: \"{{{{ env_var('{MEMORY_LIMIT_ENV}', '') or '80%' }}}}\"" in profile
