@@ -24,9 +24,9 @@
 {#- A daily load matches the records it delivers to earlier deliveries of the same key only
     among rows loaded within redelivery_lookback_days before its load date (or later), so
     its cost does not grow with history (see incremental_design). Always true otherwise. -#}
-{% macro within_redelivery_lookback(load_date_column='load_date') -%}
+{% macro within_redelivery_lookback() -%}
     {%- if is_daily_load() -%}
-        {{ load_date_column }} >= {{ add_days(-var('redelivery_lookback_days'), load_date_literal()) }}
+        load_date >= {{ add_days(-var('redelivery_lookback_days'), load_date_literal()) }}
     {%- else -%}
         true
     {%- endif -%}

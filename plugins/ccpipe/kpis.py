@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from ccpipe.config import Paths
+from ccpipe.warehouse import connect
 
 
 class KpisError(RuntimeError):
@@ -52,9 +53,8 @@ def fetch_row(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> dict | 
 
 def read_day(source: Source, date: str | None) -> tuple[dict, list[dict]]:
     # Attached under one alias: the published file's catalog is itself named `marts`.
-    con = duckdb.connect()
+    con = connect(None)
     try:
-        con.execute("set TimeZone = 'UTC'")
         con.execute("attach ? as src (read_only)", [str(source.path)])
         if date is None:
             latest = con.execute("select max(reporting_date) from src.marts.kpi_daily").fetchone()[

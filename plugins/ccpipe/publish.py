@@ -84,11 +84,20 @@ def mark_gated(paths: Paths, load_date: str) -> None:
     set_gate_mark(paths, load_date)
 
 
+def work_table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the working warehouse (attached as `work`) holds this schema.table."""
+    schema, name = table.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_catalog = 'work' "
+            "and table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
 def require_gate_mark(con: duckdb.DuckDBPyConnection, source: Path) -> None:
-    mark = con.execute(
-        "select count(*) from information_schema.tables where table_catalog = 'work' "
-        "and table_schema = 'publish_state' and table_name = 'gated_marts'"
-    ).fetchone()[0]
+    mark = work_table_exists(con, GATE_MARK)
     gated = mark and con.execute(f"select count(*) from work.{GATE_MARK}").fetchone()[0]
     if not gated:
         raise UngatedMartsError(
@@ -230,12 +239,8 @@ def publication_id_in(con: duckdb.DuckDBPyConnection, catalog: str) -> str | Non
 
 def last_publication(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None]:
     """(the current publication's id, its predecessor's) as the working warehouse recorded."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_catalog = 'work' "
-        "and table_schema = 'publish_state' and table_name = 'last_publication'"
-    ).fetchone()[0]
     row = (
-        exists
+        work_table_exists(con, LAST)
         and con.execute(
             f"select publication_id, previous_publication_id from work.{LAST}"
         ).fetchone()
@@ -436,11 +441,7 @@ def patch_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
 def pending_builds(con: duckdb.DuckDBPyConnection) -> tuple[list[str], bool]:
     """The builds the working marts hold unpublished changes of, and whether any of them
     needs every mart copied (a full refresh, or a build that never finished)."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_catalog = 'work' "
-        "and table_schema = 'publish_state' and table_name = 'pending_dates'"
-    ).fetchone()[0]
-    if not exists:
+    if not work_table_exists(con, PENDING):
         return [], True
     builds = con.execute(
         f"select build_id, bool_or(full_rebuild) from work.{PENDING} group by 1"

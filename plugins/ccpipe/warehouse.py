@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from ccpipe.contracts import FEEDS, LINEAGE_COLUMNS, SQL_TYPES, Feed
+from ccpipe.rules import sql_literal
 
 RAW_SCHEMA = "raw"
 # DuckDB's memory budget for every connection of a load, dbt's included (profiles.yml): past
@@ -28,7 +29,7 @@ def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnec
     con.execute("set TimeZone = 'UTC'")
     con.execute("set enable_progress_bar = false")
     con.execute("set python_enable_replacements = false")  # a missing table is an error
-    con.execute("set memory_limit = '" + memory_limit().replace("'", "''") + "'")
+    con.execute(f"set memory_limit = {sql_literal(memory_limit())}")
     return con
 
 
