@@ -34,6 +34,7 @@ from ccpipe.transform import build_marts
 
 BENCH_DIR = Path(__file__).resolve().parent
 NEW_DAY = date(2026, 10, 1)
+SETTLED = "settled-warehouse"  # a home's warehouse once its history settled: --reuse-history
 
 
 class PeakRss:
@@ -100,9 +101,16 @@ def generate_days(landing: Path, first: date, days: int, volumes: dict[str, int]
 
 
 def home_with_landing(root: Path, name: str, landing: Path, reuse: bool = False) -> Paths:
+    """A bench home reading the shared landing folder. With reuse, its warehouse is put back
+    as it was when its history settled (see settle_history), before the new day."""
     home = root / name
-    if reuse and home.exists():
-        return Paths(home)
+    settled = home / SETTLED
+    if reuse and settled.is_dir():
+        warehouse = Paths(home).work_db.parent
+        shutil.rmtree(warehouse)
+        shutil.copytree(settled, warehouse, symlinks=True)
+        os.sync()  # the copy's writeback must not run into the timed stages
+        return Paths(home).ensure()
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     (home / "landing").symlink_to(landing)
@@ -129,15 +137,19 @@ def ingest_history(paths: Paths, days: list[date]) -> None:
     print(f"  ingested {len(todo)} history day(s) in {time.perf_counter() - started:.0f} s")
 
 
-def settle_history(paths: Paths, last_day: date) -> None:
-    """Marts over the whole history (one full refresh), gated and published."""
+def settle_history(paths: Paths, history: list[date]) -> None:
+    """Marts over the history but its last day (one full refresh), gated and published; then
+    the last day's daily load, so that the new day finds what a daily run leaves (its
+    publish patches the spare generation). The warehouse is kept for --reuse-history."""
     started = time.perf_counter()
-    day = last_day.isoformat()
+    day = history[-2].isoformat()
     as_of = pipeline.end_of_date(day)
     build_marts(paths, None, as_of, full_refresh=True)
     pipeline.gate_marts(paths, day)
     pipeline.publish(paths, day, as_of)
+    pipeline.run_date(history[-1].isoformat(), paths=paths)
     print(f"  history marts built and published in {time.perf_counter() - started:.0f} s")
+    shutil.copytree(paths.work_db.parent, paths.home / SETTLED, symlinks=True)
 
 
 def daily_load(paths: Paths, day: date, history_days: int, rss: PeakRss) -> DailyLoad:
@@ -242,8 +254,9 @@ def main() -> None:
     parser.add_argument(
         "--reuse-history",
         action="store_true",
-        help="keep an existing history home and time the new day again (a reload of it); "
-        "for iterating on a fix, not for the reported figures",
+        help="put each history home's warehouse back as an earlier run left it once its "
+        "history settled, instead of building the history again; the new day then loads "
+        "exactly as in a fresh run",
     )
     args = parser.parse_args()
 
@@ -264,7 +277,7 @@ def main() -> None:
     short = home_with_landing(workdir, f"home{args.history_days}", landing, reuse)
     fresh_short = not short.marts_db.exists()
     if fresh_short:
-        ingest_history(short, history)
+        ingest_history(short, history[:-1])  # the last day comes as a daily load
     long = None
     if args.long_history_days > args.history_days:
         long = home_with_landing(workdir, f"home{longest}", landing, reuse)
@@ -273,17 +286,17 @@ def main() -> None:
             if not long.work_db.exists():
                 shutil.copy2(short.work_db, long.work_db)  # the shared history is ingested once
             older = [NEW_DAY - timedelta(n) for n in range(longest, args.history_days, -1)]
-            ingest_history(long, older + history)
+            ingest_history(long, older + history[:-1])
 
     imports_seconds = import_libraries()
     rss = PeakRss()
     if fresh_short:
-        settle_history(short, history[-1])
+        settle_history(short, history)
     short_load = daily_load(short, NEW_DAY, args.history_days, rss)
     long_load = None
     if long is not None:
         if fresh_long:
-            settle_history(long, history[-1])
+            settle_history(long, history)
         long_load = daily_load(long, NEW_DAY, longest, rss)
 
     floor_seconds, floor = run_floor(landing, NEW_DAY)

@@ -2,7 +2,8 @@
 
 {#- The calls and tickets this daily load delivered (kept by int_calls_rolled_up and
     int_tickets_latest), contacts or not: the keys whose judged rows, survey attribution
-    and dates can change. Empty when the build recomputes everything. -#}
+    and dates can change, and whether each is regrouped (can change other contacts' FCR).
+    Empty when the build recomputes everything. -#}
 {%- set daily = is_daily_load() and not flags.FULL_REFRESH -%}
 
 with
@@ -26,7 +27,9 @@ delivered as (
         call_id as contact_id,
         started_at,
         reporting_date,
-        replaced_reporting_date
+        replaced_reporting_date,
+        -- a call is always taken as regrouped: re-deliveries are rare corrections
+        true as is_regrouped
 
     from calls
     where {% if daily %}load_date = {{ load_date_literal() }}{% else %}false{% endif %}
@@ -38,7 +41,8 @@ delivered as (
         ticket_id as contact_id,
         created_at as started_at,
         created_date as reporting_date,
-        replaced_created_date as replaced_reporting_date
+        replaced_created_date as replaced_reporting_date,
+        is_regrouped
 
     from tickets
     where {% if daily %}load_date = {{ load_date_literal() }}{% else %}false{% endif %}

@@ -58,9 +58,16 @@ delivered_contacts as (
 
 ),
 
--- 2. the contacts a delivered contact can be the repeat of, in its new version or in the
---    one it replaced (a re-delivery may change customer, category or start): same customer
---    and category, starting up to fcr_window_days before it;
+-- 2. the contacts a new or regrouped delivered contact can be the repeat of, in its new
+--    version or in the one it replaced (a re-delivery may change customer, category or
+--    start): same customer and category, starting up to fcr_window_days before it. A
+--    contact that kept all of these is the repeat of the same contacts as before;
+regrouped as (
+
+    select contact_type, contact_id from delivered where is_regrouped
+
+),
+
 replaced_versions as (
 
     select
@@ -70,9 +77,9 @@ replaced_versions as (
         judged_before.reporting_date
 
     from {{ this }} as judged_before
-    inner join delivered
-        on judged_before.contact_type = delivered.contact_type
-        and judged_before.contact_id = delivered.contact_id
+    inner join regrouped
+        on judged_before.contact_type = regrouped.contact_type
+        and judged_before.contact_id = regrouped.contact_id
     where judged_before.reporting_date in (
         select dates_rebuilt.reporting_date from dates_rebuilt
     )
@@ -81,9 +88,17 @@ replaced_versions as (
 
 delivered_versions as (
 
-    select customer_id, issue_category, started_at, reporting_date
+    select
+        delivered_contacts.customer_id,
+        delivered_contacts.issue_category,
+        delivered_contacts.started_at,
+        delivered_contacts.reporting_date
+
     from delivered_contacts
-    where customer_id is not null
+    inner join regrouped
+        on delivered_contacts.contact_type = regrouped.contact_type
+        and delivered_contacts.contact_id = regrouped.contact_id
+    where delivered_contacts.customer_id is not null
     union all
     select customer_id, issue_category, started_at, reporting_date
     from replaced_versions

@@ -54,24 +54,27 @@ tickets_touched as (
 -- Dates of the calls and tickets this load delivered, before and after a re-delivery.
 contact_dates_touched as (
 
-    select reporting_date from calls_touched
+    select reporting_date, true as is_regrouped from calls_touched
     union
-    select replaced_reporting_date from calls_touched
+    select replaced_reporting_date, true from calls_touched
     union
-    select created_date from tickets_touched
+    select created_date, is_regrouped from tickets_touched
     union
-    select replaced_created_date from tickets_touched
+    select replaced_created_date, is_regrouped from tickets_touched
 
 ),
 
--- A new contact can be the repeat of any contact that started up to fcr_window_days
--- before it: those earlier dates change verdict too (one extra day for time-zone edges).
+-- A new or regrouped contact can be (or stop being) the repeat of any contact that started
+-- up to fcr_window_days before it: those earlier dates change verdict too (one extra day
+-- for time-zone edges). A ticket update that kept customer, category, start and contact
+-- status changes only its own row.
 fcr_window_dates as (
 
     select {{ add_days('-offsets.day_offset', 'touched.reporting_date') }} as reporting_date
     from contact_dates_touched as touched
     cross join ({{ day_offsets(window_days + 1) }}) as offsets
     where touched.reporting_date is not null
+        and (touched.is_regrouped or offsets.day_offset = 0)
 
 ),
 

@@ -87,6 +87,10 @@ existing as (
         ticket_id,
         updated_at,
         load_date,
+        customer_id,
+        issue_category,
+        created_at,
+        is_contact,
         created_date,
         solved_date
 
@@ -106,7 +110,16 @@ final as (
         case
             when existing.solved_date is distinct from newest_versions.solved_date
                 then existing.solved_date
-        end as replaced_solved_date
+        end as replaced_solved_date,
+        -- Whether the ticket can be or have another contact's repeat in a new place: a new
+        -- ticket, or one whose customer, category, start or contact status changed. A rerun
+        -- of a load finds its own rows stored: it cannot tell, so it says yes.
+        existing.ticket_id is null
+        or existing.load_date >= newest_versions.load_date
+        or existing.customer_id is distinct from newest_versions.customer_id
+        or existing.issue_category is distinct from newest_versions.issue_category
+        or existing.created_at <> newest_versions.created_at
+        or existing.is_contact <> newest_versions.is_contact as is_regrouped
 
     from newest_versions
     left join existing
@@ -127,7 +140,8 @@ final as (
     select
         newest_versions.*,
         cast(null as date) as replaced_created_date,
-        cast(null as date) as replaced_solved_date
+        cast(null as date) as replaced_solved_date,
+        true as is_regrouped
 
     from newest_versions
 
