@@ -147,7 +147,8 @@ def settle_history(paths: Paths, history: list[date]) -> None:
     build_marts(paths, None, as_of, full_refresh=True)
     pipeline.gate_marts(paths, day)
     pipeline.publish(paths, day, as_of)
-    pipeline.run_date(history[-1].isoformat(), paths=paths)
+    for _, step in load_steps(paths, history[-1].isoformat()):
+        step()
     print(f"  history marts built and published in {time.perf_counter() - started:.0f} s")
     shutil.copytree(paths.work_db.parent, paths.home / SETTLED, symlinks=True)
 
@@ -157,18 +158,22 @@ def daily_load(paths: Paths, day: date, history_days: int, rss: PeakRss) -> Dail
     load = DailyLoad(history_days)
     text = day.isoformat()
     print(f"  daily load of {text} with {history_days} days of history:")
-    steps: list[tuple[str, Callable[[], object]]] = [
-        ("ingest", lambda: pipeline.ingest(paths, text)),
-        ("gate_feeds", lambda: pipeline.gate_feeds(paths, text)),
-        ("dbt_build", lambda: pipeline.build_marts(paths, text)),
-        ("gate_marts", lambda: pipeline.gate_marts(paths, text)),
-        ("publish", lambda: pipeline.publish(paths, text, pipeline.end_of_date(text))),
-        ("fcr_monitor", lambda: pipeline.check_fcr_target(paths, text)),
-    ]
-    for name, step in steps:
+    for name, step in load_steps(paths, text):
         with timed(load.stages, name, rss):
             step()
     return load
+
+
+def load_steps(paths: Paths, day: str) -> list[tuple[str, Callable[[], object]]]:
+    """The stages of a date's daily load, as the DAG runs them."""
+    return [
+        ("ingest", lambda: pipeline.ingest(paths, day)),
+        ("gate_feeds", lambda: pipeline.gate_feeds(paths, day)),
+        ("dbt_build", lambda: pipeline.build_marts(paths, day)),
+        ("gate_marts", lambda: pipeline.gate_marts(paths, day)),
+        ("publish", lambda: pipeline.publish(paths, day, pipeline.end_of_date(day))),
+        ("fcr_monitor", lambda: pipeline.check_fcr_target(paths, day)),
+    ]
 
 
 def import_libraries() -> float:

@@ -214,19 +214,20 @@ def stage_json_objects(
     # the line-by-line path quarantines) would abort the load's transaction.
     with con.cursor() as probe:
         try:
-            records, objects = probe.execute(
-                f"select count(*), bool_and(json_type(json) = 'OBJECT') from {source}"
+            # one pass: records, all objects, and the few distinct key lists they have
+            records, objects, key_lists = probe.execute(
+                f"""
+                select count(*), bool_and(json_type(json) = 'OBJECT'),
+                       list(distinct case when json_type(json) = 'OBJECT'
+                                          then json_keys(json) end)
+                from {source}
+                """
             ).fetchone()
-            if records != lines or not objects:
-                return False
-            keys = {
-                row[0]
-                for row in probe.execute(
-                    f"select distinct unnest(json_keys(json)) from {source}"
-                ).fetchall()
-            }
         except duckdb.Error:
             return False
+    if records != lines or not objects:
+        return False
+    keys = {key for key_list in key_lists for key in key_list}
     if keys - set(feed.column_names):
         return False
     refuse_missing_columns(feed, keys, label)

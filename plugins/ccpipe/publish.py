@@ -399,12 +399,14 @@ def patch_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
             return None
         mart = f"{MARTS_SCHEMA}.{quote_ident(table)}"
         dates = f"select {key} from patch_dates where {key} is not null"
-        # Only hashes are kept (copying the wide rows costs more than hashing them twice).
+        # Only row ids and hashes are kept (copying the wide rows costs more than reading
+        # the changed ones again by row id; work is attached read-only, so ids hold).
         row_hash = f"hash({', '.join(quote_ident(name) for name, _, _ in columns)})"
         con.execute(
             f"""
             create or replace temp table new_rows as
-            select {row_hash} as row_hash from work.{mart} where {key} in ({dates})
+            select rowid as row_id, {row_hash} as row_hash from work.{mart}
+            where {key} in ({dates})
             """
         )
         con.execute(
@@ -424,9 +426,8 @@ def patch_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
         con.execute(
             f"""
             insert into pub.{mart}
-            select * from work.{mart}
-            where {key} in ({dates}) and {row_hash} in (
-                select row_hash from new_rows anti join old_rows using (row_hash)
+            select * from work.{mart} where rowid in (
+                select row_id from new_rows anti join old_rows using (row_hash)
             )
             """
         )
