@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -396,6 +397,25 @@ def query(paths: Paths, sql: str) -> list[tuple]:
         con.close()
 
 
+@contextmanager
+def hand_built_home(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Paths]:
+    """A fresh CCPIPE_HOME for a module's hand-built loads."""
+    home = tmp_path_factory.mktemp(name) / "home"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CCPIPE_HOME", str(home))
+        # The hand-built days differ in size on purpose (2 to 7 legs): widen the row-count
+        # trend band of the feed gate, which has its own tests.
+        patch.setenv("CCPIPE_ROW_COUNT_MIN_RATIO", "0")
+        patch.setenv("CCPIPE_ROW_COUNT_MAX_RATIO", "100")
+        yield Paths.from_env().ensure()
+
+
+def rebuilt_dates(paths: Paths) -> list[str]:
+    """The reporting dates the last build rebuilt."""
+    sql = "select reporting_date from intermediate.int_reporting_dates_rebuilt order by 1"
+    return [str(d) for (d,) in query(paths, sql)]
+
+
 @dataclass
 class Loaded:
     paths: Paths
@@ -407,26 +427,13 @@ class Loaded:
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
-    home = tmp_path_factory.mktemp("marts") / "home"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CCPIPE_HOME", str(home))
-        # The hand-built days differ in size on purpose (2 to 7 legs): widen the row-count
-        # trend band of the feed gate, which has its own tests.
-        patch.setenv("CCPIPE_ROW_COUNT_MIN_RATIO", "0")
-        patch.setenv("CCPIPE_ROW_COUNT_MAX_RATIO", "100")
-        paths = Paths.from_env().ensure()
+    with hand_built_home(tmp_path_factory, "marts") as paths:
         write_fixture(paths)
         for day in DATES[:-1]:
             run_load(paths, day)
         before = read_marts(paths)
         run_load(paths, DATES[-1])
-        rebuilt = [
-            str(d)
-            for (d,) in query(
-                paths,
-                "select reporting_date from intermediate.int_reporting_dates_rebuilt order by 1",
-            )
-        ]
+        rebuilt = rebuilt_dates(paths)
         incremental = read_marts(paths)
         build_marts(paths, None, as_of=end_of(D3), full_refresh=True)
         yield Loaded(paths, before, rebuilt, incremental, read_marts(paths))
@@ -821,24 +828,12 @@ class Regrouped:
 
 @pytest.fixture(scope="module")
 def regrouped(tmp_path_factory: pytest.TempPathFactory) -> Regrouped:
-    home = tmp_path_factory.mktemp("regrouping") / "home"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CCPIPE_HOME", str(home))
-        patch.setenv("CCPIPE_ROW_COUNT_MIN_RATIO", "0")
-        patch.setenv("CCPIPE_ROW_COUNT_MAX_RATIO", "100")
-        paths = Paths.from_env().ensure()
+    with hand_built_home(tmp_path_factory, "regrouping") as paths:
         write_regrouping_fixture(paths)
         rebuilt, verdicts = {}, {}
         for day in REGROUP_DATES:
             run_load(paths, day)
-            rebuilt[day] = [
-                str(d)
-                for (d,) in query(
-                    paths,
-                    "select reporting_date from intermediate.int_reporting_dates_rebuilt "
-                    "order by 1",
-                )
-            ]
+            rebuilt[day] = rebuilt_dates(paths)
             verdicts[day] = dict(
                 query(
                     paths,
