@@ -2,7 +2,7 @@
 
     kpi_counts(contacts, surveys, grain) renders the CTEs contact_counts, survey_counts,
     grain_keys and kpi_counts (sample sizes and numerators per grain); kpi_rates() the
-    published rates over kpi_counts. `contacts` rows come from int_contacts_fcr_judged,
+    published rates over kpi_counts. `contacts` rows come from fct_contacts,
     `surveys` rows from int_surveys_attributed, both carrying the grain columns. -#}
 
 {% macro kpi_counts(contacts, surveys, grain) -%}

@@ -11,7 +11,7 @@ with
 
 contacts as (
 
-    select * from {{ ref('int_contacts_fcr_judged') }}
+    select * from {{ ref('fct_contacts') }}
 
 ),
 
