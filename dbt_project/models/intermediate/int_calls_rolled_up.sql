@@ -22,7 +22,9 @@ legs as (
 
 ),
 
--- A call is delivered whole in one date's feed: a later delivery replaces all its legs.
+{% if not daily -%}
+-- A call is delivered whole in one date's feed: a later delivery replaces all its legs. (A
+-- daily load reads one delivery, its own.)
 newest_deliveries as (
 
     select
@@ -33,6 +35,7 @@ newest_deliveries as (
     group by call_id
 
 ),
+{%- endif %}
 
 -- One pass over the legs: (call_id, leg_seq) is unique within a load (ingest quarantines a
 -- duplicate key), so the first and last legs are the ones with the lowest and highest
@@ -69,9 +72,11 @@ call_totals as (
         ) as handle_seconds
 
     from legs
+    {%- if not daily %}
     inner join newest_deliveries
         on legs.call_id = newest_deliveries.call_id
         and legs.load_date = newest_deliveries.load_date
+    {%- endif %}
     group by legs.call_id
 
 ),
