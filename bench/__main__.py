@@ -154,6 +154,7 @@ def settle_history(paths: Paths, history: list[date]) -> None:
         step()
     print(f"  history marts built and published in {time.perf_counter() - started:.0f} s")
     shutil.copytree(paths.work_db.parent, paths.home / SETTLED, symlinks=True)
+    os.sync()  # the copy's writeback must not run into the timed stages
 
 
 def daily_load(paths: Paths, day: date, history_days: int, rss: PeakRss) -> DailyLoad:

@@ -79,3 +79,14 @@
         from {{ source }}
     )
 {%- endmacro %}
+
+{#- The clause ending a row-grained model: a full build (not incremental) writes its rows in
+    date order. DuckDB keeps each row group's min and max date, so the date filters of a
+    daily load then skip the row groups of other dates; unordered, every row group of a
+    full build spans the whole history and a daily load reads all of it. A daily load
+    appends only the few dates it rebuilt, so its rows stay clustered anyway. -#}
+{% macro full_build_order(date_column) -%}
+    {%- if not is_incremental() %}
+order by {{ date_column }}
+    {%- endif %}
+{%- endmacro %}

@@ -115,4 +115,4 @@ rolled_up as (
 
 {{ newest_delivery_final('rolled_up', 'call_id') }}
 
-select * from final
+select * from final {{ full_build_order('reporting_date') }}

@@ -157,4 +157,4 @@ attributed as (
 
 )
 
-select * from attributed
+select * from attributed {{ full_build_order('reporting_date') }}

@@ -114,4 +114,4 @@ normalised as (
 
 {{ newest_delivery_final('normalised', 'response_id') }}
 
-select * from final
+select * from final {{ full_build_order('reporting_date') }}

@@ -149,4 +149,4 @@ final as (
 
 {% endif %}
 
-select * from final
+select * from final {{ full_build_order('created_date') }}

@@ -291,4 +291,4 @@ judged as (
 
 )
 
-select * from judged
+select * from judged {{ full_build_order('reporting_date') }}

@@ -63,4 +63,4 @@ final as (
 
 )
 
-select * from final
+select * from final {{ full_build_order('reporting_date') }}
