@@ -108,8 +108,7 @@ def home_with_landing(root: Path, name: str, landing: Path, reuse: bool = False)
     if reuse and settled.is_dir():
         warehouse = Paths(home).work_db.parent
         shutil.rmtree(warehouse)
-        shutil.copytree(settled, warehouse, symlinks=True)
-        os.sync()  # the copy's writeback must not run into the timed stages
+        copy_warehouse(settled, warehouse)
         # A daily run's vars differ from the previous run's, so dbt parses the project in
         # full; a rerun of the same vars would skip it.
         (home / "dbt" / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
@@ -118,6 +117,13 @@ def home_with_landing(root: Path, name: str, landing: Path, reuse: bool = False)
     home.mkdir(parents=True)
     (home / "landing").symlink_to(landing)
     return Paths(home).ensure()
+
+
+def copy_warehouse(source: Path, target: Path) -> None:
+    """Copy a warehouse folder and flush it to disk: the copy's writeback must not run into
+    the timed stages."""
+    shutil.copytree(source, target, symlinks=True)
+    os.sync()
 
 
 def loaded_days(paths: Paths) -> set[date]:
@@ -153,8 +159,7 @@ def settle_history(paths: Paths, history: list[date]) -> None:
     for _, step in load_steps(paths, history[-1].isoformat()):
         step()
     print(f"  history marts built and published in {time.perf_counter() - started:.0f} s")
-    shutil.copytree(paths.work_db.parent, paths.home / SETTLED, symlinks=True)
-    os.sync()  # the copy's writeback must not run into the timed stages
+    copy_warehouse(paths.work_db.parent, paths.home / SETTLED)
 
 
 def daily_load(paths: Paths, day: date, history_days: int, rss: PeakRss) -> DailyLoad:
