@@ -30,11 +30,12 @@ from ccpipe.config import FEEDS, Paths
 from ccpipe.contracts import FEEDS as CONTRACTS
 from ccpipe.generate import generate
 from ccpipe.ingest import landing_files
-from ccpipe.transform import build_marts
+from ccpipe.transform import build_marts, dbt_dirs
 
 BENCH_DIR = Path(__file__).resolve().parent
 NEW_DAY = date(2026, 10, 1)
 SETTLED = "settled-warehouse"  # a home's warehouse once its history settled: --reuse-history
+SETTLED_PARSE = "settled-partial_parse.msgpack"  # and dbt's parse state then
 
 
 class PeakRss:
@@ -109,14 +110,23 @@ def home_with_landing(root: Path, name: str, landing: Path, reuse: bool = False)
         warehouse = Paths(home).work_db.parent
         shutil.rmtree(warehouse)
         copy_warehouse(settled, warehouse)
-        # A daily run's vars differ from the previous run's, so dbt parses the project in
-        # full; a rerun of the same vars would skip it.
-        (home / "dbt" / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
+        # dbt's parse state as the history's last daily run left it, so the new day's run
+        # re-parses the files reading the run values, as a daily run does (a history settled
+        # before the state was kept: a full parse).
+        parse_state = partial_parse_state(Paths(home))
+        if (home / SETTLED_PARSE).exists():
+            shutil.copy2(home / SETTLED_PARSE, parse_state)
+        else:
+            parse_state.unlink(missing_ok=True)
         return Paths(home).ensure()
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     (home / "landing").symlink_to(landing)
     return Paths(home).ensure()
+
+
+def partial_parse_state(paths: Paths) -> Path:
+    return dbt_dirs(paths)["target"] / "partial_parse.msgpack"
 
 
 def copy_warehouse(source: Path, target: Path) -> None:
@@ -160,6 +170,7 @@ def settle_history(paths: Paths, history: list[date]) -> None:
         step()
     print(f"  history marts built and published in {time.perf_counter() - started:.0f} s")
     copy_warehouse(paths.work_db.parent, paths.home / SETTLED)
+    shutil.copy2(partial_parse_state(paths), paths.home / SETTLED_PARSE)
 
 
 def daily_load(paths: Paths, day: date, history_days: int, rss: PeakRss) -> DailyLoad:

@@ -68,8 +68,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paths]:
 
 @pytest.fixture(scope="module")
 def build_result(home: Paths):
-    vars = {"as_of": datetime(2026, 11, 11, tzinfo=UTC).isoformat()}
-    return invoke_dbt(home, ["build", "--empty"], vars)
+    run_values = {"as_of": datetime(2026, 11, 11, tzinfo=UTC).isoformat()}
+    return invoke_dbt(home, ["build", "--empty"], run_values)
 
 
 def test_every_unit_test_passes(build_result) -> None:

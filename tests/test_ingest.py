@@ -285,10 +285,15 @@ def test_clean_jsonl_goes_through_duckdbs_reader_with_the_line_by_line_paths_res
         "messy.jsonl",
         [records[0], "", {**records[1], "note": "x"}, records[2], "[1]"],
     )
+    # valid JSON on every line, but not all objects
+    not_objects = write_jsonl(
+        paths, "surveys", "2026-11-05", "arrays.jsonl", [records[0], "[1]", '"x"']
+    )
     with connect(paths.work_db) as con:
         create_stage(con, FEEDS["surveys"])
         assert stage_json_objects(con, FEEDS["surveys"], clean, "clean", lines=3)
         assert not stage_json_objects(con, FEEDS["surveys"], messy, "messy", lines=5)
+        assert not stage_json_objects(con, FEEDS["surveys"], not_objects, "arrays", lines=3)
         assert not stage_json_objects(con, FEEDS["surveys"], clean, "clean", lines=4)
 
     ingest_date(paths, DAY, feeds=("surveys",))

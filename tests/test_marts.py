@@ -30,6 +30,7 @@ The story (reporting time zone UTC, fcr_window_days 7):
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,7 +42,7 @@ import pytest
 
 from ccpipe import cli
 from ccpipe.config import BI_MARTS, Paths
-from ccpipe.transform import build_marts
+from ccpipe.transform import build_marts, dbt_dirs
 
 from conftest import leg, survey, ticket, write_csv
 
@@ -424,6 +425,8 @@ class Loaded:
     incremental: dict[str, list[dict]]
     full_refresh: dict[str, list[dict]]
     full_refresh_out_of_date_order: dict[str, int]
+    last_load_parse: list[str]
+    last_load_test_filters: set[str]
 
 
 # The row-grained tables and the date their daily loads filter on (full_build_order).
@@ -435,6 +438,28 @@ DATE_ORDERED = {
     "intermediate.int_surveys_normalised": "reporting_date",
     "intermediate.int_surveys_attributed": "reporting_date",
 }
+
+
+def dbt_log_size(paths: Paths) -> int:
+    log = dbt_dirs(paths)["logs"] / "dbt.log"
+    return log.stat().st_size if log.exists() else 0
+
+
+def parse_lines(paths: Paths, since: int) -> list[str]:
+    """dbt's log lines on how it parsed the project, after byte `since` of dbt.log."""
+    with (dbt_dirs(paths)["logs"] / "dbt.log").open(encoding="utf-8") as log:
+        log.seek(since)
+        return [line for line in log if "partial parsing" in line.lower()]
+
+
+def load_date_filters(paths: Paths) -> set[str]:
+    """The `where` of every data test that filters on the run's load_date, as parsed."""
+    manifest = json.loads((dbt_dirs(paths)["target"] / "manifest.json").read_text())
+    return {
+        node["config"]["where"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test" and "load_date" in (node["config"]["where"] or "")
+    }
 
 
 def rows_out_of_date_order(paths: Paths) -> dict[str, int]:
@@ -456,12 +481,16 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
         for day in DATES[:-1]:
             run_load(paths, day)
         before = read_marts(paths)
+        log_size = dbt_log_size(paths)
         run_load(paths, DATES[-1])
+        parsed, filters = parse_lines(paths, log_size), load_date_filters(paths)
         rebuilt = rebuilt_dates(paths)
         incremental = read_marts(paths)
         build_marts(paths, None, as_of=end_of(D3), full_refresh=True)
         out_of_order = rows_out_of_date_order(paths)
-        yield Loaded(paths, before, rebuilt, incremental, read_marts(paths), out_of_order)
+        yield Loaded(
+            paths, before, rebuilt, incremental, read_marts(paths), out_of_order, parsed, filters
+        )
 
 
 def rows_by(table: list[dict], *keys: str) -> dict:
@@ -745,6 +774,17 @@ def test_incremental_loads_equal_a_full_refresh(loaded: Loaded) -> None:
 def test_a_full_build_stores_rows_in_date_order(loaded: Loaded) -> None:
     """So DuckDB's per-row-group min/max dates let a daily load skip the rest of history."""
     assert loaded.full_refresh_out_of_date_order == dict.fromkeys(DATE_ORDERED, 0)
+
+
+def test_a_daily_build_reparses_only_what_reads_the_run_values(loaded: Loaded) -> None:
+    """load_date and as_of reach dbt as environment variables, so the next date's build
+    parses only the files reading them (vars that change would re-parse the whole project,
+    ~3 s a day), and its data tests still filter on the new load_date, not the last one's."""
+    verdicts = [line for line in loaded.last_load_parse if "updated file" not in line]
+    assert len(verdicts) == 1 and "Partial parsing enabled" in verdicts[0], verdicts
+    updated = [line for line in loaded.last_load_parse if "updated file" in line]
+    assert any("fct_contacts.sql" in line for line in updated), updated
+    assert loaded.last_load_test_filters == {f"load_date = cast('{D3}' as date)"}
 
 
 def test_rerun_of_a_date_gives_the_same_marts(loaded: Loaded) -> None:

@@ -1,9 +1,16 @@
-{#- The two run variables. Both come from the run (ccpipe run --date/--as-of, the DAG's
-    logical time), never from the wall clock, so a rerun gives the same numbers. -#}
+{#- The two run values, load_date and as_of. Both come from the run (ccpipe run --date/--as-of,
+    the DAG's logical time), never from the wall clock, so a rerun gives the same numbers.
+    ccpipe hands them to dbt as the environment variables CCPIPE_LOAD_DATE and CCPIPE_AS_OF:
+    dbt then re-parses only the files that read them, where vars that change every day
+    would make it parse the whole project on every run. By hand, --vars '{load_date: ...,
+    as_of: ...}' takes precedence. Empty or missing is none. -#}
+{% macro run_value(name) -%}
+    {{- return(var(name, env_var('CCPIPE_' ~ name | upper, '')) or none) -}}
+{%- endmacro %}
 
 {% macro as_of_timestamp() -%}
-    {%- set as_of = var('as_of', none) -%}
-    {%- if as_of is none or as_of == '' -%}
+    {%- set as_of = run_value('as_of') -%}
+    {%- if as_of is none -%}
         cast(null as {{ dbt.type_timestamp() }} with time zone)
     {%- else -%}
         cast('{{ as_of }}' as {{ dbt.type_timestamp() }} with time zone)
@@ -13,12 +20,11 @@
 {#- True when this build processes one load (incremental daily run), false when it
     recomputes everything (no load_date given). -#}
 {% macro is_daily_load() -%}
-    {%- set load_date = var('load_date', none) -%}
-    {{ return(load_date is not none and load_date != '') }}
+    {{ return(run_value('load_date') is not none) }}
 {%- endmacro %}
 
 {% macro load_date_literal() -%}
-    cast('{{ var("load_date") }}' as date)
+    cast('{{ run_value("load_date") }}' as date)
 {%- endmacro %}
 
 {#- A daily load matches the records it delivers to earlier deliveries of the same key only

@@ -99,7 +99,7 @@ survey_dates_rebuilt as (
 -- fcr_maturity_lookback_days before as_of or later (all dates after as_of included).
 maturity_dates as (
 
-    {% if var('as_of', none) -%}
+    {% if run_value('as_of') -%}
     select distinct contacts.reporting_date
     from contacts
     where contacts.reporting_date >= {{ add_days(
