@@ -1,11 +1,32 @@
 {#- The two run values, load_date and as_of. Both come from the run (ccpipe run --date/--as-of,
     the DAG's logical time), never from the wall clock, so a rerun gives the same numbers.
-    ccpipe hands them to dbt as the environment variables CCPIPE_LOAD_DATE and CCPIPE_AS_OF:
-    dbt then re-parses only the files that read them, where vars that change every day
-    would make it parse the whole project on every run. By hand, --vars '{load_date: ...,
-    as_of: ...}' takes precedence. Empty or missing is none. -#}
+    ccpipe hands them to dbt as the environment variables CCPIPE_LOAD_DATE and CCPIPE_AS_OF;
+    by hand, --vars '{load_date: ..., as_of: ...}' takes precedence. Empty or missing is none.
+    They are read when a node runs, never while dbt parses (execute is false then: none), so
+    parsing never depends on them and dbt's partial parsing re-parses nothing on a new date,
+    where vars that change every day make it parse the whole project (~3 s). Nothing parsing
+    keeps (refs, sources, configs) may depend on them: no ref sits in a daily-only branch. -#}
 {% macro run_value(name) -%}
+    {%- if not execute -%}
+        {{- return(none) -}}
+    {%- endif -%}
     {{- return(var(name, env_var('CCPIPE_' ~ name | upper, '')) or none) -}}
+{%- endmacro %}
+
+{#- dbt's test filter (`where` config) with one placeholder: __this_load__, the rows this
+    daily load delivered (load_date = the run's load_date; every row when there is none).
+    Substituted when the test runs, so test configs, too, never depend on the run values. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}
+        {%- set this_load = 'load_date = ' ~ load_date_literal() if is_daily_load() else '1 = 1' -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where | replace('__this_load__', this_load) }}) dbt_subquery
+        {%- endset -%}
+        {{- return(filtered) -}}
+    {%- else -%}
+        {{- return(relation) -}}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro as_of_timestamp() -%}
