@@ -110,9 +110,8 @@ def home_with_landing(root: Path, name: str, landing: Path, reuse: bool = False)
         warehouse = Paths(home).work_db.parent
         shutil.rmtree(warehouse)
         copy_warehouse(settled, warehouse)
-        # dbt's parse state as the history's last daily run left it, so the new day's run
-        # re-parses the files reading the run values, as a daily run does (a history settled
-        # before the state was kept: a full parse).
+        # dbt's parse state as the history's last daily run left it, as the new day's run
+        # would find it (a history settled before the state was kept: a full parse).
         parse_state = partial_parse_state(Paths(home))
         if (home / SETTLED_PARSE).exists():
             shutil.copy2(home / SETTLED_PARSE, parse_state)

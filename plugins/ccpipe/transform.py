@@ -13,9 +13,9 @@ from ccpipe.config import Paths, project_dir
 
 # The dates a daily build rebuilt (reporting_date, week_start): what the next publish carries.
 REBUILT_DATES = "intermediate.int_reporting_dates_rebuilt"
-# The run values and the environment variables dbt reads them from (macro run_value). Not
-# --vars: vars that change every run make dbt parse the whole project (~3 s), a changed
-# environment variable only the files that read it.
+# The run values and the environment variables dbt reads them from (macro run_value, only
+# when nodes run). Not --vars: vars that change every run make dbt parse the whole project
+# (~3 s); these leave its parse of the project reusable from one date to the next.
 RUN_VALUE_ENV = {"load_date": "CCPIPE_LOAD_DATE", "as_of": "CCPIPE_AS_OF"}
 
 
