@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -440,20 +441,24 @@ DATE_ORDERED = {
 }
 
 
+def dbt_log(paths: Paths) -> Path:
+    return dbt_dirs(paths)["logs"] / "dbt.log"
+
+
 def dbt_log_size(paths: Paths) -> int:
-    log = dbt_dirs(paths)["logs"] / "dbt.log"
-    return log.stat().st_size if log.exists() else 0
+    return dbt_log(paths).stat().st_size if dbt_log(paths).exists() else 0
 
 
 def parse_lines(paths: Paths, since: int) -> list[str]:
     """dbt's log lines on how it parsed the project, after byte `since` of dbt.log."""
-    with (dbt_dirs(paths)["logs"] / "dbt.log").open(encoding="utf-8") as log:
+    with dbt_log(paths).open(encoding="utf-8") as log:
         log.seek(since)
         return [line.split("]: ", 1)[-1].strip() for line in log if "partial pars" in line.lower()]
 
 
 def load_date_filters(paths: Paths) -> set[str]:
-    """The load_date filters of the data tests the last build ran (their SQL as run)."""
+    """The load_date filters in the SQL of the nodes the last build ran, its data tests' and
+    its models' (every node runs in each build, so none of these files is an older build's)."""
     filters = set()
     for test_sql in (dbt_dirs(paths)["target"] / "run").rglob("*.sql"):
         filters |= set(re.findall(r"load_date = cast\('[^']*' as date\)", test_sql.read_text()))
