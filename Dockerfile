@@ -25,6 +25,7 @@ WORKDIR /opt/airflow
 # editable, so the plugins/ folder docker-compose mounts is the code that runs.
 COPY pyproject.toml constraints.txt ./
 COPY plugins/ ./plugins/
+COPY tools/ ./tools/
 RUN pip install -c constraints.txt -e . psycopg2-binary==2.9.13
 
 COPY dags/ ./dags/

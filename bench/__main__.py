@@ -26,11 +26,11 @@ import duckdb
 import psutil
 
 from ccpipe import pipeline
-from ccpipe.config import FEEDS, Paths
-from ccpipe.contracts import FEEDS as CONTRACTS
-from ccpipe.generate import generate
+from ccpipe.contracts import FEEDS
 from ccpipe.ingest import landing_files
-from ccpipe.transform import build_marts, dbt_dirs
+from ccpipe.paths import Paths
+from ccpipe.transform import dbt_dirs
+from ccpipe_sample import generate
 
 BENCH_DIR = Path(__file__).resolve().parent
 NEW_DAY = date(2026, 10, 1)
@@ -162,7 +162,7 @@ def settle_history(paths: Paths, history: list[date]) -> None:
     started = time.perf_counter()
     day = history[-2].isoformat()
     as_of = pipeline.end_of_date(day)
-    build_marts(paths, None, as_of, full_refresh=True)
+    pipeline.build_marts(paths, None, as_of, full_refresh=True)
     pipeline.gate_marts(paths, day)
     pipeline.publish(paths, day, as_of)
     for _, step in load_steps(paths, history[-1].isoformat()):
@@ -207,7 +207,7 @@ def import_libraries() -> float:
 
 def text_reader(files: list[Path], feed: str) -> str:
     """Every file of a feed's day as rows of text columns, whatever its format."""
-    columns = CONTRACTS[feed].column_names
+    columns = FEEDS[feed].column_names
     csv_files = [str(f) for f in files if ".csv" in f.name]
     json_files = [str(f) for f in files if ".jsonl" in f.name]
     parts = []

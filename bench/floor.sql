@@ -1,7 +1,7 @@
 -- The floor: kpi_daily and call_ops_daily of one day computed straight from that day's
 -- landing files with plain DuckDB SQL, no framework around it. bench/__main__.py fills in
 -- $calls, $tickets and $surveys (the day's files, read as text) and $day, $as_of.
--- Definitions follow ../shared/spec/METRICS.md; the newest day's rows need no history
+-- Definitions follow docs/metrics.md; the newest day's rows need no history
 -- (its repeats, ticket versions and survey responses all land in its own files).
 
 set TimeZone = 'UTC';

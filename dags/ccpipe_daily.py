@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, PokeReturnValue, chain, dag, task
 
-from ccpipe.notifiers import TaskFailureNotifier
-from ccpipe.retries import TransientFaultPolicy
+from ccpipe.airflow_support.notifiers import TaskFailureNotifier
+from ccpipe.airflow_support.retries import TransientFaultPolicy
 
 POOL = "ccpipe_duckdb"
 LOAD_DATE = "{{ data_interval_start | ds }}"
@@ -67,47 +67,48 @@ def ccpipe_daily():
     )
     def wait_for_feeds(load_date: str) -> PokeReturnValue:
         """Done when calls, tickets and surveys each have a file for the date."""
-        from ccpipe.config import Paths
-        from ccpipe.pipeline import missing_feeds
+        from ccpipe import pipeline
+        from ccpipe.paths import Paths
 
-        missing = missing_feeds(Paths.from_env(), load_date)
+        missing = pipeline.missing_feeds(Paths.from_env(), load_date)
         return PokeReturnValue(is_done=not missing, xcom_value=missing)
 
     @task(pool=POOL, outlets=[RAW_FEEDS])
     def ingest(load_date: str) -> dict:
-        from ccpipe.config import Paths
-        from ccpipe.pipeline import ingest, summarise_loads
+        from ccpipe import pipeline
+        from ccpipe.paths import Paths
 
-        return summarise_loads(ingest(Paths.from_env().ensure(), load_date))
+        return pipeline.summarise_loads(pipeline.ingest(Paths.from_env().ensure(), load_date))
 
     @task(pool=POOL)
     def gate_feeds(load_date: str) -> None:
-        from ccpipe.config import Paths
-        from ccpipe.pipeline import gate_feeds
+        from ccpipe import pipeline
+        from ccpipe.paths import Paths
 
-        gate_feeds(Paths.from_env(), load_date)
+        pipeline.gate_feeds(Paths.from_env(), load_date)
 
     @task(pool=POOL, outlets=[WORK_MARTS], execution_timeout=timedelta(hours=1))
     def build_marts(load_date: str, as_of: str) -> str:
-        """One `dbt build` (see README: why a single invocation, not one per model)."""
-        from ccpipe.config import Paths
-        from ccpipe.pipeline import build_marts
+        """One `dbt build` (docs/incremental-design.md: why one invocation, not one per model)."""
+        from ccpipe import pipeline
+        from ccpipe.paths import Paths
 
-        return build_marts(Paths.from_env(), load_date, datetime.fromisoformat(as_of)).isoformat()
+        judged_at = pipeline.build_marts(Paths.from_env(), load_date, datetime.fromisoformat(as_of))
+        return judged_at.isoformat()
 
     @task(pool=POOL)
     def gate_marts(load_date: str) -> None:
-        from ccpipe.config import Paths
-        from ccpipe.pipeline import gate_marts
+        from ccpipe import pipeline
+        from ccpipe.paths import Paths
 
-        gate_marts(Paths.from_env(), load_date)
+        pipeline.gate_marts(Paths.from_env(), load_date)
 
     @task(pool=POOL, outlets=[PUBLISHED_MARTS], execution_timeout=timedelta(minutes=15))
     def publish(load_date: str, as_of: str, outlet_events=None) -> dict:
-        from ccpipe.config import Paths
-        from ccpipe.pipeline import publish
+        from ccpipe import pipeline
+        from ccpipe.paths import Paths
 
-        publication = publish(Paths.from_env(), load_date, datetime.fromisoformat(as_of))
+        publication = pipeline.publish(Paths.from_env(), load_date, datetime.fromisoformat(as_of))
         summary = {"load_date": load_date, "publication_id": publication.publication_id}
         outlet_events[PUBLISHED_MARTS].extra = summary
         return {**summary, "table_rows": publication.table_rows}
@@ -117,11 +118,11 @@ def ccpipe_daily():
         """Reads marts.duckdb read-only (no pool: publishing never locks it)."""
         from airflow.sdk import get_current_context
 
-        from ccpipe.config import Paths
-        from ccpipe.notifiers import FcrBreachNotifier
-        from ccpipe.pipeline import check_fcr_target
+        from ccpipe import pipeline
+        from ccpipe.airflow_support.notifiers import FcrBreachNotifier
+        from ccpipe.paths import Paths
 
-        check = check_fcr_target(Paths.from_env(), load_date, params["fcr_min_sample"])
+        check = pipeline.check_fcr_target(Paths.from_env(), load_date, params["fcr_min_sample"])
         FcrBreachNotifier(check)(get_current_context())
         return check.to_dict()
 

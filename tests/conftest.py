@@ -3,13 +3,47 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from ccpipe.config import Paths
 from ccpipe.contracts import FEEDS
+from ccpipe.paths import Paths
+from ccpipe.relations import manifest_path
+from ccpipe.transform import invoke_dbt
+
+# The marts the published file promises BI tools, in its schema `marts`.
+BI_MARTS = (
+    "kpi_daily",
+    "kpi_daily_by_queue",
+    "call_ops_daily",
+    "ticket_ops_daily",
+    "ces_daily",
+    "agent_scorecard_weekly",
+    "fcr_target_breaches",
+    "fct_contacts",
+    "fct_survey_responses",
+)
+
+
+@functools.cache
+def parsed_manifest() -> Path:
+    """dbt's manifest of the project, parsed once per test session."""
+    home = Paths(Path(tempfile.mkdtemp(prefix="ccpipe-manifest-")))
+    result = invoke_dbt(home, ["parse"])
+    assert result.success, result.exception
+    return manifest_path(home)
+
+
+def give_manifest(paths: Paths) -> None:
+    """A hand-built home gets dbt's manifest, as if its dbt had run: where the models live."""
+    target = manifest_path(paths)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(parsed_manifest(), target)
 
 
 @pytest.fixture

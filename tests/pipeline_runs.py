@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from ccpipe.config import Paths
+from ccpipe.paths import Paths
 
 REPO = Path(__file__).resolve().parents[1]
 CCPIPE = str(Path(sys.executable).with_name("ccpipe"))

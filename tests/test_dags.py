@@ -53,9 +53,9 @@ from pipeline_runs import (  # noqa: E402
     reference_snapshot,
 )
 
-from ccpipe.config import Paths  # noqa: E402
+from ccpipe.airflow_support.notifiers import FcrBreachNotifier  # noqa: E402
 from ccpipe.monitor import FcrBreach, FcrCheck  # noqa: E402
-from ccpipe.notifiers import FcrBreachNotifier  # noqa: E402
+from ccpipe.paths import Paths  # noqa: E402
 
 from conftest import leg, write_csv  # noqa: E402
 
@@ -253,8 +253,8 @@ def test_tasks_run_in_order_and_writers_share_the_one_slot_pool(dag) -> None:
 
 
 def test_retries_timeouts_callbacks_and_sensor(dag) -> None:
-    from ccpipe.notifiers import TaskFailureNotifier
-    from ccpipe.retries import TransientFaultPolicy
+    from ccpipe.airflow_support.notifiers import TaskFailureNotifier
+    from ccpipe.airflow_support.retries import TransientFaultPolicy
 
     for t in dag.tasks:
         assert t.retries == 3, t.task_id
@@ -294,9 +294,9 @@ def test_transient_faults_retry_and_bad_input_fails_at_once() -> None:
     import duckdb
     from airflow.sdk import RetryAction
 
+    from ccpipe.airflow_support.retries import TransientFaultPolicy
     from ccpipe.ingest import IngestError
-    from ccpipe.publish import PublishError, UngatedMartsError
-    from ccpipe.retries import TransientFaultPolicy
+    from ccpipe.publication import PublishError, UngatedMartsError
     from ccpipe.transform import TransformError
 
     policy = TransientFaultPolicy()
@@ -309,7 +309,10 @@ def test_transient_faults_retry_and_bad_input_fails_at_once() -> None:
     assert action(TransformError(f"dbt build failed: {lock}")) is RetryAction.RETRY
     assert action(TimeoutError("read timed out")) is RetryAction.RETRY
     assert action(ConnectionResetError("peer reset")) is RetryAction.RETRY
-    assert action(IngestError("calls/x.csv: missing required column(s) queue")) is RetryAction.FAIL
+    assert (
+        action(IngestError.of("calls/x.csv", "missing required column(s) queue"))
+        is RetryAction.FAIL
+    )
     assert action(TransformError("dbt build failed: test not_null failed")) is RetryAction.FAIL
     assert action(PublishError("no tables")) is RetryAction.FAIL
     assert action(UngatedMartsError("rebuilt by another run")) is RetryAction.DEFAULT

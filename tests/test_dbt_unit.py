@@ -14,11 +14,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ccpipe.config import BI_MARTS, Paths
+from ccpipe.paths import Paths
 from ccpipe.transform import dbt_dirs, invoke_dbt
 from ccpipe.warehouse import connect, ensure_raw_schema
 
-# One per formula and edge case of METRICS.md (see the _*__unit_tests.yml files).
+from conftest import BI_MARTS
+
+# One per formula and edge case of docs/metrics.md (see the _*__unit_tests.yml files).
 EXPECTED_UNIT_TESTS = {
     # FCR verdict
     "fcr_repeat_exactly_at_window_end_counts",

@@ -12,16 +12,10 @@ import duckdb
 import pytest
 
 from ccpipe.contracts import FEEDS as CONTRACTS
-from ccpipe.generate import (
-    COMMENT_TEXT,
-    FAULT_KINDS,
-    LOOKBACK_DAYS,
-    OFFSETS,
-    _epoch,
-    _Model,
-    generate,
-    volumes,
-)
+from ccpipe_sample import DayModel, generate, volumes
+from ccpipe_sample.distributions import COMMENT_TEXT, LOOKBACK_DAYS, OFFSETS
+from ccpipe_sample.files import FAULT_KINDS
+from ccpipe_sample.model import day_epoch
 
 START = dt.date(2026, 11, 1)
 DAYS = [START + dt.timedelta(days=i) for i in range(9)]  # room for 7-day repeats
@@ -438,9 +432,9 @@ def test_volume_overrides_set_each_feed_independently(tmp_path: Path) -> None:
 
 
 def test_nothing_spills_beyond_the_lookback() -> None:
-    model = _Model(7, volumes(3000))
+    model = DayModel(7, volumes(3000))
     model.day(START)
-    assert max(model._due) - _epoch(START) // 86_400 <= LOOKBACK_DAYS
+    assert max(model._due) - day_epoch(START) // 86_400 <= LOOKBACK_DAYS
 
 
 @pytest.fixture(scope="module")

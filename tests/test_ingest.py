@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from ccpipe.config import Paths, project_dir
 from ccpipe.contracts import FEEDS
-from ccpipe.ingest import IngestError, create_stage, ingest_date, stage_json_objects
-from ccpipe.warehouse import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV, connect
+from ccpipe.ingest import IngestError, ingest_date
+from ccpipe.ingest.staging import create_stage, stage_json_objects
+from ccpipe.paths import Paths, project_dir
+from ccpipe.warehouse import connect
+from ccpipe.warehouse.connection import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
 
 from conftest import leg, survey, ticket, write_csv, write_jsonl
 
@@ -52,7 +54,7 @@ def raw_tables(paths: Paths) -> dict[str, list[tuple]]:
     }
 
 
-# One hand-written bad row per row-level fault kind of DATA_CONTRACTS.md, next to a good row.
+# One hand-written bad row per row-level fault kind of the feed contracts, next to a good row.
 # (feed, bad row, column, rule, exact reason)
 ROW_FAULTS = [
     (

@@ -42,10 +42,10 @@ import duckdb
 import pytest
 
 from ccpipe import cli
-from ccpipe.config import BI_MARTS, Paths
-from ccpipe.transform import build_marts, dbt_dirs
+from ccpipe.paths import Paths
+from ccpipe.transform import dbt_dirs, run_dbt_build
 
-from conftest import leg, survey, ticket, write_csv
+from conftest import BI_MARTS, leg, survey, ticket, write_csv
 
 D0, D1, D2, D3 = "2026-10-26", "2026-11-02", "2026-11-03", "2026-11-10"
 DATES = [D0, D1, D2, D3]
@@ -489,7 +489,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
         parsed, filters = parse_lines(paths, log_size), load_date_filters(paths)
         rebuilt = rebuilt_dates(paths)
         incremental = read_marts(paths)
-        build_marts(paths, None, as_of=end_of(D3), full_refresh=True)
+        run_dbt_build(paths, None, as_of=end_of(D3), full_refresh=True)
         out_of_order = rows_out_of_date_order(paths)
         yield Loaded(
             paths, before, rebuilt, incremental, read_marts(paths), out_of_order, parsed, filters
@@ -794,7 +794,7 @@ def test_a_daily_build_reparses_nothing_and_still_runs_on_its_own_load_date(
 
 
 def test_rerun_of_a_date_gives_the_same_marts(loaded: Loaded) -> None:
-    build_marts(loaded.paths, D3, as_of=end_of(D3))
+    run_dbt_build(loaded.paths, D3, as_of=end_of(D3))
     assert read_marts(loaded.paths) == loaded.full_refresh
 
 
@@ -918,7 +918,7 @@ def regrouped(tmp_path_factory: pytest.TempPathFactory) -> Regrouped:
                 )
             )
         incremental = read_marts(paths)
-        build_marts(paths, None, as_of=end_of(REGROUP_DATES[-1]), full_refresh=True)
+        run_dbt_build(paths, None, as_of=end_of(REGROUP_DATES[-1]), full_refresh=True)
         return Regrouped(rebuilt, verdicts, incremental, read_marts(paths))
 
 

@@ -27,22 +27,22 @@ from pipeline_runs import (
     reference_snapshot,
 )
 
-from ccpipe.config import Paths
-from ccpipe.publish import (
-    PublishError,
-    UngatedMartsError,
+from ccpipe.paths import Paths
+from ccpipe.publication import PublishError, UngatedMartsError, publish_marts, read_publication
+from ccpipe.publication.state import (
     clear_gate_mark,
     mark_gated,
-    publish,
-    read_publication,
     record_build_started,
     record_rebuilt_dates,
 )
 from ccpipe.warehouse import connect
 
+from conftest import give_manifest
+
 
 def make_marts(paths: Paths, statements: str) -> None:
     """Hand-made marts in the working warehouse, marked as having passed the marts gate."""
+    give_manifest(paths)
     clear_gate_mark(paths)
     with connect(paths.work_db) as con:
         con.execute("create schema if not exists marts")
@@ -67,7 +67,7 @@ def test_publish_copies_tables_views_constraints_and_descriptions(paths: Paths) 
         create table staging.not_published (x int);
         """,
     )
-    publication = publish(paths, "2026-11-04")
+    publication = publish_marts(paths, "2026-11-04")
 
     assert publication.table_rows == {"kpi_daily": 2, "kpi_latest": 1}
     assert drafts(paths) == []
@@ -107,13 +107,13 @@ def test_publish_copies_tables_views_constraints_and_descriptions(paths: Paths) 
 
 def test_publish_without_marts_fails_and_keeps_the_previous_publication(paths: Paths) -> None:
     make_marts(paths, "create table marts.t as select 1 as x")
-    first = publish(paths, "2026-11-03")
+    first = publish_marts(paths, "2026-11-03")
     before = file_digest(paths.marts_db)
     with connect(paths.work_db) as con:
         con.execute("drop schema marts cascade")
 
     with pytest.raises(PublishError, match="schema marts holds no tables"):
-        publish(paths, "2026-11-04")
+        publish_marts(paths, "2026-11-04")
 
     assert file_digest(paths.marts_db) == before
     assert read_publication(paths)["publication_id"] == first.publication_id
@@ -122,19 +122,19 @@ def test_publish_without_marts_fails_and_keeps_the_previous_publication(paths: P
 
 def test_marts_rebuilt_since_the_gate_are_not_published(paths: Paths) -> None:
     make_marts(paths, "create table marts.t as select 1 as x")
-    first = publish(paths, "2026-11-03")
+    first = publish_marts(paths, "2026-11-03")
     before = file_digest(paths.marts_db)
     clear_gate_mark(paths)  # what the build stage does before dbt runs
     with connect(paths.work_db) as con:
         con.execute("insert into marts.t values (2)")
 
     with pytest.raises(UngatedMartsError, match="rebuilt and not gated since"):
-        publish(paths, "2026-11-04")
+        publish_marts(paths, "2026-11-04")
     assert file_digest(paths.marts_db) == before
     assert read_publication(paths)["publication_id"] == first.publication_id
 
     mark_gated(paths, "2026-11-04")
-    assert publish(paths, "2026-11-04").table_rows == {"t": 2}
+    assert publish_marts(paths, "2026-11-04").table_rows == {"t": 2}
 
 
 def published_rows(paths: Paths, table: str) -> list[tuple]:
@@ -167,7 +167,7 @@ KPI = (
 
 def test_a_finished_build_publishes_by_replacing_only_the_dates_it_rebuilt(paths: Paths) -> None:
     make_marts(paths, KPI)
-    assert publish(paths, "2026-11-02").mode == "copied"  # the first publication
+    assert publish_marts(paths, "2026-11-02").mode == "copied"  # the first publication
     # The build rebuilt 11-02 and added 11-03; 11-01 was not rebuilt, so even a change there
     # (which a real build never makes) stays out: only the rebuilt dates are carried.
     rebuild(
@@ -178,7 +178,7 @@ def test_a_finished_build_publishes_by_replacing_only_the_dates_it_rebuilt(paths
         rebuilt=["2026-11-02", "2026-11-03"],
     )
 
-    publication = publish(paths, "2026-11-03")
+    publication = publish_marts(paths, "2026-11-03")
 
     assert (publication.mode, publication.table_rows) == ("patched", {"kpi_daily": 3})
     assert published_rows(paths, "kpi_daily") == [
@@ -191,11 +191,11 @@ def test_a_finished_build_publishes_by_replacing_only_the_dates_it_rebuilt(paths
 
 def test_a_build_killed_half_way_makes_the_next_publication_copy_every_mart(paths: Paths) -> None:
     make_marts(paths, KPI)
-    publish(paths, "2026-11-02")
+    publish_marts(paths, "2026-11-02")
     rebuild(paths, "update marts.kpi_daily set fcr_rate = 0.9", rebuilt=None)  # killed
     rebuild(paths, "insert into marts.kpi_daily values ('2026-11-03', 0.8)", ["2026-11-03"])
 
-    publication = publish(paths, "2026-11-03")
+    publication = publish_marts(paths, "2026-11-03")
 
     assert publication.mode == "copied"
     assert published_rows(paths, "kpi_daily") == [
@@ -207,13 +207,13 @@ def test_a_build_killed_half_way_makes_the_next_publication_copy_every_mart(path
     rebuild(
         paths, "delete from marts.kpi_daily where reporting_date = '2026-11-03'", ["2026-11-03"]
     )
-    assert publish(paths, "2026-11-03").mode == "patched"
+    assert publish_marts(paths, "2026-11-03").mode == "patched"
     assert len(published_rows(paths, "kpi_daily")) == 2
 
 
 def test_a_publication_that_is_not_published_keeps_its_dates_for_the_next(paths: Paths) -> None:
     make_marts(paths, KPI)
-    publish(paths, "2026-11-02")
+    publish_marts(paths, "2026-11-02")
     rebuild(
         paths,
         "update marts.kpi_daily set fcr_rate = 0.1 where reporting_date = '2026-11-01'",
@@ -221,7 +221,7 @@ def test_a_publication_that_is_not_published_keeps_its_dates_for_the_next(paths:
     )  # its gate failed: never published
     rebuild(paths, "insert into marts.kpi_daily values ('2026-11-03', 0.8)", ["2026-11-03"])
 
-    assert publish(paths, "2026-11-03").mode == "patched"
+    assert publish_marts(paths, "2026-11-03").mode == "patched"
     assert published_rows(paths, "kpi_daily") == [
         (date(2026, 11, 1), 0.1),
         (date(2026, 11, 2), 0.6),
@@ -231,10 +231,10 @@ def test_a_publication_that_is_not_published_keeps_its_dates_for_the_next(paths:
 
 def test_a_mart_whose_columns_changed_is_published_by_copying_everything(paths: Paths) -> None:
     make_marts(paths, KPI)
-    publish(paths, "2026-11-02")
+    publish_marts(paths, "2026-11-02")
     rebuild(paths, "alter table marts.kpi_daily add column csat_pct double", ["2026-11-02"])
 
-    publication = publish(paths, "2026-11-03")
+    publication = publish_marts(paths, "2026-11-03")
 
     assert publication.mode == "copied"
     assert published_rows(paths, "kpi_daily") == [
@@ -265,7 +265,7 @@ def test_publish_removes_drafts_of_dead_publishers_only(paths: Paths) -> None:
         for draft in (stale, live, stale.with_name(stale.name + ".wal")):
             draft.write_bytes(b"half a database")
 
-        publish(paths, "2026-11-03")
+        publish_marts(paths, "2026-11-03")
 
         assert drafts(paths) == [live.name]
         assert not stale.with_name(stale.name + ".wal").exists()
@@ -459,18 +459,18 @@ def generation_files(paths: Paths) -> list[str]:
 
 def test_the_spare_generation_is_brought_up_to_date_in_place(paths: Paths) -> None:
     make_marts(paths, KPI)
-    first = publish(paths, "2026-11-02")
+    first = publish_marts(paths, "2026-11-02")
     first_file = paths.marts_db.resolve()
     rebuild(
         paths,
         "update marts.kpi_daily set fcr_rate = 0.7 where reporting_date = '2026-11-02'",
         ["2026-11-02"],
     )
-    second = publish(paths, "2026-11-03")  # no spare yet: a copy of the first, patched
+    second = publish_marts(paths, "2026-11-03")  # no spare yet: a copy of the first, patched
     second_file = paths.marts_db.resolve()
     rebuild(paths, "insert into marts.kpi_daily values ('2026-11-03', 0.8)", ["2026-11-03"])
 
-    third = publish(paths, "2026-11-04")
+    third = publish_marts(paths, "2026-11-04")
 
     assert (first.mode, second.mode, third.mode) == ("copied", "patched", "patched")
     assert paths.marts_db.is_symlink() and os.readlink(paths.marts_db) == first_file.name
@@ -488,7 +488,7 @@ def test_a_spare_a_bi_reader_still_holds_open_is_never_written(
     paths: Paths, tmp_path: Path
 ) -> None:
     make_marts(paths, KPI)
-    publish(paths, "2026-11-02")
+    publish_marts(paths, "2026-11-02")
     first_file = paths.marts_db.resolve()
     held = tmp_path / "held.duckdb"
     os.link(first_file, held)  # the same file, to read it back once it left the folder
@@ -510,10 +510,10 @@ def test_a_spare_a_bi_reader_still_holds_open_is_never_written(
     try:
         assert reader.stdout.readline().strip() == "2"
         rebuild(paths, "insert into marts.kpi_daily values ('2026-11-03', 0.8)", ["2026-11-03"])
-        publish(paths, "2026-11-03")
+        publish_marts(paths, "2026-11-03")
         rebuild(paths, "insert into marts.kpi_daily values ('2026-11-04', 0.9)", ["2026-11-04"])
 
-        third = publish(paths, "2026-11-04")
+        third = publish_marts(paths, "2026-11-04")
 
         assert third.mode == "patched"
         assert file_digest(held) == before

@@ -22,18 +22,12 @@ import pytest
 import yaml
 
 from ccpipe.cli import main
-from ccpipe.config import Paths, project_dir
 from ccpipe.contracts import FEEDS
 from ccpipe.ingest import IngestError, ingest_date
-from ccpipe.quality import (
-    GateError,
-    GateSettings,
-    gate_feeds,
-    gate_marts,
-    label,
-    mart_suite_names,
-)
-from ccpipe.rules import compile_expectation, load_suite
+from ccpipe.paths import Paths, project_dir
+from ccpipe.quality import GateError, GateSettings, validate_feeds, validate_marts
+from ccpipe.rules import compile_expectation
+from ccpipe.suites import expectation_label, load_suite, mart_suite_names
 from ccpipe.warehouse import connect, ensure_raw_schema
 
 from conftest import leg, survey, ticket, write_csv
@@ -497,7 +491,7 @@ def judged(feed: str, expectation: str) -> int:
     condition = next(
         e["kwargs"].get("row_condition")
         for e in load_suite(feed)["expectations"]
-        if label(e) == expectation
+        if expectation_label(e) == expectation
     )
     if condition is None:
         return len(rows)
@@ -517,7 +511,7 @@ def row_faults(tmp_path_factory) -> Stopped:
     published = stand_in_publication(paths)
     for feed in FEEDS:
         insert_raw(paths, feed, row_batch(feed))
-    return stopped_run(paths, gate_feeds, published)
+    return stopped_run(paths, validate_feeds, published)
 
 
 @pytest.mark.parametrize(
@@ -601,7 +595,7 @@ def refused(tmp_path_factory) -> Stopped:
         write_csv(paths, feed, DAY, f"no_{dropped}.csv", [row], columns)
     with pytest.raises(IngestError):
         ingest_date(paths, DAY)
-    return stopped_run(paths, gate_feeds, published)
+    return stopped_run(paths, validate_feeds, published)
 
 
 REFUSED = {"calls": "disposition", "tickets": "status", "surveys": "score"}
@@ -613,7 +607,7 @@ def nothing_landed(tmp_path_factory) -> Stopped:
     paths = new_home(tmp_path_factory, "nothing_landed")
     published = stand_in_publication(paths)
     ingest_date(paths, DAY)
-    return stopped_run(paths, gate_feeds, published)
+    return stopped_run(paths, validate_feeds, published)
 
 
 NO_FILE = "expect_column_unique_value_count_to_be_between(_source_file)"
@@ -667,7 +661,7 @@ def share_and_band(tmp_path_factory) -> Stopped:
         rows = [good[feed](**{KEY[feed]: "X1"}), good[feed](**{KEY[feed]: "X2"}), bad[feed]]
         write_csv(paths, feed, DAY, "f.csv", rows)
     ingest_date(paths, DAY)
-    return stopped_run(paths, gate_feeds, published)
+    return stopped_run(paths, validate_feeds, published)
 
 
 QUARANTINED = {
@@ -712,7 +706,7 @@ def required_missing(tmp_path_factory) -> Stopped:
     with connect(paths.work_db) as con:
         for feed, column in DROPPED.items():
             con.execute(f"alter table raw.{FEEDS[feed].raw_table} drop column {column}")
-    return stopped_run(paths, gate_feeds, published)
+    return stopped_run(paths, validate_feeds, published)
 
 
 DROPPED = {"calls": "queue", "tickets": "category", "surveys": "responded_at"}
@@ -766,14 +760,16 @@ def mart_cases() -> list[tuple[str, str, int, dict | None]]:
                 "expect_column_values_to_be_unique",
                 "expect_compound_columns_to_be_unique",
             ):
-                cases.append((mart, label(expectation), 0, None))
+                cases.append((mart, expectation_label(expectation), 0, None))
                 continue
             elif kind == "expect_column_pair_values_to_be_equal":
                 continue
             else:
-                raise AssertionError(f"no breaking row for {suite_name}: {label(expectation)}")
+                raise AssertionError(
+                    f"no breaking row for {suite_name}: {expectation_label(expectation)}"
+                )
             k += 1
-            cases.append((mart, label(expectation), k, shifted(mart, bad, k)))
+            cases.append((mart, expectation_label(expectation), k, shifted(mart, bad, k)))
     return cases
 
 
@@ -813,7 +809,7 @@ def mart_faults(tmp_path_factory) -> Stopped:
         create_marts(con)
         for mart in MART_COLUMNS:
             insert_marts(con, mart, mart_rows(mart))
-    return stopped_run(paths, gate_marts, published)
+    return stopped_run(paths, validate_marts, published)
 
 
 DATES = {"reporting_date", "week_start"}
@@ -886,7 +882,7 @@ def test_a_mart_dbt_did_not_build_stops_the_gate(tmp_path):
     published = stand_in_publication(paths)
 
     stopped = stopped_run(
-        paths, lambda *a, **k: gate_marts(*a, marts=("ces_daily",), **k), published
+        paths, lambda *a, **k: validate_marts(*a, marts=("ces_daily",), **k), published
     )
 
     assert stopped.failures == {
@@ -989,8 +985,8 @@ def clean(tmp_path_factory) -> tuple[Paths, str]:
 
 def test_a_clean_load_passes_every_suite_and_keeps_every_result(clean):
     paths, published = clean
-    feeds = gate_feeds(paths, DAY, run_id="clean")
-    marts = gate_marts(paths, DAY, run_id="clean")
+    feeds = validate_feeds(paths, DAY, run_id="clean")
+    marts = validate_marts(paths, DAY, run_id="clean")
 
     assert [s.suite for s in feeds.suites + marts.suites] == SUITES
     assert feeds.success and marts.success
@@ -1027,12 +1023,14 @@ def test_every_row_level_expectation_is_compiled_for_the_quarantine():
     for feed in FEEDS:
         for expectation in load_suite(feed)["expectations"]:
             batch_level = expectation["meta"].get("level") == "batch"
-            assert (compile_expectation(expectation) is None) == batch_level, label(expectation)
+            assert (compile_expectation(expectation) is None) == batch_level, expectation_label(
+                expectation
+            )
 
 
 def test_labels_name_one_expectation_each():
     for suite in SUITES:
-        labels = [label(e) for e in load_suite(suite)["expectations"]]
+        labels = [expectation_label(e) for e in load_suite(suite)["expectations"]]
         assert len(labels) == len(set(labels)), suite
 
 
@@ -1059,7 +1057,7 @@ def test_every_expectation_has_a_breaking_fixture():
         )
         for c in ("fcr_eligible", "fcr_resolved")
     }
-    every = {(s, label(e)) for s in SUITES for e in load_suite(s)["expectations"]}
+    every = {(s, expectation_label(e)) for s in SUITES for e in load_suite(s)["expectations"]}
     assert covered == every
 
 
@@ -1071,7 +1069,7 @@ def test_a_rule_edited_in_the_suite_changes_quarantine_and_gate_alike(tmp_path, 
     shutil.copy(project_dir() / "dbt_project.yml", project / "dbt_project.yml")
     suite = load_suite("calls")
     for expectation in suite["expectations"]:
-        if label(expectation) == f"{IN}(direction)":
+        if expectation_label(expectation) == f"{IN}(direction)":
             expectation["kwargs"]["value_set"] = ["inbound"]
     (project / "expectations/calls.json").write_text(json.dumps(suite, indent=2))
     monkeypatch.setenv("CCPIPE_PROJECT_DIR", str(project))
@@ -1086,7 +1084,7 @@ def test_a_rule_edited_in_the_suite_changes_quarantine_and_gate_alike(tmp_path, 
             (f"{IN}(direction)", "direction 'outbound' is not one of inbound")
         ]
     with pytest.raises(GateError) as raised:
-        gate_feeds(paths, DAY, feeds=("calls",))
+        validate_feeds(paths, DAY, feeds=("calls",))
     failures = Stopped(raised.value, "", "").failures
     assert failures[("calls", f"{IN}(direction)")] == {
         "observed": one(2, "'outbound'"),
@@ -1163,7 +1161,7 @@ def test_fact_marts_hand_gx_only_the_rebuilt_rows_that_can_fail(tmp_path):
         )
     marts = ("fct_contacts", "fct_survey_responses")
 
-    stopped = stopped_run(paths, lambda *a, **k: gate_marts(*a, marts=marts, **k), published)
+    stopped = stopped_run(paths, lambda *a, **k: validate_marts(*a, marts=marts, **k), published)
 
     assert set(stopped.failures) == {
         ("marts.fct_contacts", "expect_compound_columns_to_be_unique(contact_type, contact_id)"),

@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import date, datetime
 
-from ccpipe.config import Paths
+from ccpipe.paths import Paths
 
 
 def parse_date(text: str) -> str:
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = Paths.from_env(args.home)
     try:
         return COMMANDS[args.command](args, paths)
-    except Exception as error:  # one line on stderr, non-zero exit: what INTERFACE.md promises
+    except Exception as error:  # one line on stderr, non-zero exit: what a person can act on
         reason = getattr(error, "reason", None)  # a failed gate: its block on stdout first
         if reason is not None:
             print(error, flush=True)
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, paths: Paths) -> int:
-    from ccpipe.generate import generate
+    from ccpipe_sample import generate
 
     written = generate(
         paths.ensure().landing,

@@ -1,4 +1,4 @@
-"""The three input feeds as DATA_CONTRACTS.md defines them: columns, types and keys.
+"""The three input feeds' contracts (docs/data-contracts.md): columns, types and keys.
 
 Value rules (not null, accepted values, ranges, timestamp order) are not here: they live in
 the Great Expectations suites under expectations/, the one definition both the row-level

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
-from ccpipe.config import Paths
-from ccpipe.warehouse import connect
+from ccpipe.paths import Paths
+from ccpipe.warehouse import Connection, connect
 
 
 class KpisError(RuntimeError):
@@ -43,7 +41,7 @@ def number(value: float | None, digits: int = 1, signed: bool = False) -> str:
     return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
 
 
-def fetch_row(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> dict | None:
+def fetch_row(con: Connection, sql: str, params: list) -> dict | None:
     cursor = con.execute(sql, params)
     row = cursor.fetchone()
     if row is None:

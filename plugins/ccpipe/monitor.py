@@ -3,12 +3,12 @@
 Reads the publication BI sees (marts.duckdb, read-only, so it never blocks a load): the overall
 row from `kpi_daily`, the per-queue rows from `fcr_target_breaches` (the dbt mart of the queues
 under target). A breach is significant when even the top of the 95% interval is under target
-(`fcr_ci_high < fcr_target`, METRICS.md); it is notable, and gets notified, when it is significant
-and rests on at least `min_sample` eligible contacts. A row whose contacts are still inside the
-repeat window is provisional, and every message says so.
+(`fcr_ci_high < fcr_target`, docs/metrics.md); it is notable, and gets notified, when it is
+significant and rests on at least `min_sample` eligible contacts. A row whose contacts are
+still inside the repeat window is provisional, and every message says so.
 
 Plain Python with no Airflow import: the CLI logs the same lines the Airflow notifier
-(ccpipe.notifiers) logs and sends.
+(ccpipe.airflow_support.notifiers) logs and sends.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from ccpipe.config import Paths
+from ccpipe.paths import Paths
 
 log = logging.getLogger("ccpipe.monitor")
 
@@ -113,7 +113,7 @@ BREACH_QUERY = """
 """
 
 
-def check_fcr_target(paths: Paths, load_date: str, min_sample: int | None = None) -> FcrCheck:
+def read_fcr_breaches(paths: Paths, load_date: str, min_sample: int | None = None) -> FcrCheck:
     """The load date's FCR breaches, read from the published marts."""
     from ccpipe.warehouse import connect  # duckdb: imported where used, not at DAG parse
 

@@ -1,12 +1,23 @@
-"""The daily load, one stage after another: the one code path the CLI and the DAGs share."""
+"""The daily load, one step after another: the one code path the CLI and the DAG share.
+
+ingest -> gate_feeds -> build_marts -> gate_marts -> publish -> check_fcr_target. Each step
+is one DAG task; `run_date` runs them all in one process (ccpipe run). The steps own the
+order and the bookkeeping between stages (the as_of a build judges FCR at, the publication
+state); the stages themselves live in ccpipe.ingest, .quality, .transform, .publication and
+.monitor.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from ccpipe.config import FEEDS, Paths
-from ccpipe.ingest import FeedLoad, ingest_date, landing_files
-from ccpipe.warehouse import RAW_SCHEMA, connect
+from ccpipe.contracts import FEEDS
+from ccpipe.ingest import FeedLoad, ingest_date, landing_files, latest_loaded_date
+from ccpipe.paths import Paths
+
+# The model listing the dates a build rebuilt (reporting_date, week_start): what the next
+# publication carries.
+REBUILT_DATES_MODEL = "int_reporting_dates_rebuilt"
 
 
 def end_of_date(load_date: str | date) -> datetime:
@@ -21,50 +32,71 @@ def effective_as_of(paths: Paths, load_date: str, as_of: datetime | None) -> dat
     any order, or a rerun of an old date, gives the same marts as running the dates in order.
     """
     requested = as_of or end_of_date(load_date)
-    with connect(paths.work_db) as con:
-        tables = [
-            f"select max(_load_date) as d from {RAW_SCHEMA}.{t}"
-            for t in ("call_legs", "ticket_versions", "survey_responses")
-        ]
-        latest = con.execute(f"select max(d) from ({' union all '.join(tables)})").fetchone()[0]
+    latest = latest_loaded_date(paths)
     return max(requested, end_of_date(latest)) if latest else requested
 
 
 def ingest(paths: Paths, load_date: str) -> dict[str, FeedLoad]:
-    """Stage 1: the date's landing files into the raw tables."""
+    """Step 1: the date's landing files into the raw tables."""
     return ingest_date(paths, load_date)
 
 
 def gate_feeds(paths: Paths, load_date: str):
-    """Stage 2: the date's feed batches against their suites (GateError stops the load)."""
-    from ccpipe.quality import gate_feeds as gate
+    """Step 2: the date's feed batches against their suites (GateError stops the load)."""
+    from ccpipe.quality import validate_feeds
 
-    return gate(paths, load_date)
+    return validate_feeds(paths, load_date)
 
 
-def build_marts(paths: Paths, load_date: str, as_of: datetime | None = None) -> datetime:
-    """Stage 3: one dbt build; returns the as_of FCR maturity was judged at."""
-    from ccpipe.publish import clear_gate_mark
-    from ccpipe.transform import build_marts as build
+def build_marts(
+    paths: Paths, load_date: str | None, as_of: datetime | None = None, full_refresh: bool = False
+) -> datetime:
+    """Step 3: one dbt build; returns the as_of FCR maturity was judged at. From here until
+    the marts gate passes, nothing is publishable; the dates the build rebuilt are recorded
+    for the next publication (every date, when it had no load date or was a full refresh).
+    """
+    from ccpipe.publication.state import clear_gate_mark, record_build_started, record_rebuilt_dates
+    from ccpipe.relations import relation
+    from ccpipe.transform import run_dbt_build
 
-    as_of = effective_as_of(paths, load_date, as_of)
-    clear_gate_mark(paths)  # from here until the marts gate passes, nothing is publishable
-    build(paths, load_date, as_of)
+    if load_date is not None:
+        as_of = effective_as_of(paths, load_date, as_of)
+    elif as_of is None:
+        raise ValueError("a build of every date needs an explicit as_of")
+    clear_gate_mark(paths)
+    build_id = record_build_started(paths)
+    run_dbt_build(paths, load_date, as_of, full_refresh)
+    if load_date is not None and not full_refresh:
+        record_rebuilt_dates(paths, build_id, relation(paths, REBUILT_DATES_MODEL).name)
     return as_of
 
 
 def gate_marts(paths: Paths, load_date: str):
-    """Stage 4: the rebuilt marts against their suites; only then are they publishable."""
-    from ccpipe.publish import mark_gated
-    from ccpipe.quality import gate_marts as gate
+    """Step 4: the rebuilt marts against their suites; only then are they publishable."""
+    from ccpipe.publication.state import mark_gated
+    from ccpipe.quality import validate_marts
 
-    report = gate(paths, load_date)
+    report = validate_marts(paths, load_date)
     mark_gated(paths, load_date)
     return report
 
 
+def publish(paths: Paths, load_date: str, as_of: datetime | None = None):
+    """Step 5: the gated marts, atomically, to the published file BI reads."""
+    from ccpipe.publication import publish_marts
+
+    return publish_marts(paths, load_date, as_of)
+
+
+def check_fcr_target(paths: Paths, load_date: str, min_sample: int | None = None):
+    """Step 6: the date's FCR, overall and per queue, against fcr_target (read-only)."""
+    from ccpipe.monitor import read_fcr_breaches
+
+    return read_fcr_breaches(paths, load_date, min_sample)
+
+
 def run_date(load_date: str, as_of: datetime | None = None, paths: Paths | None = None) -> None:
-    """The whole daily load for one logical date: the stages the DAG runs as tasks."""
+    """The whole daily load for one logical date: the steps the DAG runs as tasks."""
     from ccpipe.monitor import report
 
     paths = (paths or Paths.from_env()).ensure()
@@ -98,17 +130,3 @@ def summarise_loads(loads: dict[str, FeedLoad]) -> dict[str, dict[str, int]]:
         }
         for feed, load in loads.items()
     }
-
-
-def publish(paths: Paths, load_date: str, as_of: datetime | None = None):
-    """Stage 5: the gated marts, atomically, to marts.duckdb for BI."""
-    from ccpipe.publish import publish as publish_marts
-
-    return publish_marts(paths, load_date, as_of)
-
-
-def check_fcr_target(paths: Paths, load_date: str, min_sample: int | None = None):
-    """Stage 6: the date's FCR, overall and per queue, against fcr_target (read-only)."""
-    from ccpipe.monitor import check_fcr_target as check
-
-    return check(paths, load_date, min_sample)

@@ -7,34 +7,11 @@ loops); the quality gate validates each batch against the very same suite files 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from ccpipe.config import project_dir
-
-
-def suite_path(name: str) -> Path:
-    return project_dir() / "expectations" / f"{name}.json"
-
-
-def load_suite(name: str) -> dict[str, Any]:
-    """The suite as stored: a GX 1.x ExpectationSuite in JSON."""
-    return json.loads(suite_path(name).read_text(encoding="utf-8"))
-
-
-def sql_literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def sql_text(expr: str) -> str:
-    """A value rendered for a reason message: quoted, or <null>."""
-    return f"coalesce('''' || cast({expr} as varchar) || '''', '<null>')"
+from ccpipe.suites import load_suite
+from ccpipe.warehouse.sql import sql_literal, sql_text
 
 
 @dataclass(frozen=True)

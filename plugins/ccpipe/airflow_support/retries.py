@@ -22,10 +22,10 @@ TRANSIENT = {
     "socket.timeout",
 }
 PERMANENT = {
-    "ccpipe.quality.GateError",
-    "ccpipe.ingest.IngestError",
-    "ccpipe.transform.TransformError",
-    "ccpipe.publish.PublishError",
+    "ccpipe.quality.report.GateError",
+    "ccpipe.ingest.files.IngestError",
+    "ccpipe.transform.dbt.TransformError",
+    "ccpipe.publication.publish.PublishError",
     "builtins.ValueError",
     "builtins.KeyError",
     "builtins.FileNotFoundError",

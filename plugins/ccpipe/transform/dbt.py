@@ -1,4 +1,4 @@
-"""The dbt build of the marts: one in-process dbt invocation per load, values from the run."""
+"""dbt run in-process against one home: its folders, the run values it reads, its failures."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ccpipe.config import Paths, project_dir
+from ccpipe.paths import Paths, project_dir
+from ccpipe.relations import dbt_target_dir
+from ccpipe.warehouse import release_dbt_connections
 
-# The dates a daily build rebuilt (reporting_date, week_start): what the next publish carries.
-REBUILT_DATES = "intermediate.int_reporting_dates_rebuilt"
 # The run values and the environment variables dbt reads them from (macro run_value, only
 # when nodes run). Not --vars: vars that change every run make dbt parse the whole project
 # (~3 s); these leave its parse of the project reusable from one date to the next.
@@ -25,7 +25,7 @@ class TransformError(RuntimeError):
 
 def dbt_dirs(paths: Paths) -> dict[str, Path]:
     """dbt's target and log folders, under CCPIPE_HOME so parallel homes never collide."""
-    return {"target": paths.home / "dbt" / "target", "logs": paths.home / "dbt" / "logs"}
+    return {"target": dbt_target_dir(paths), "logs": paths.home / "dbt" / "logs"}
 
 
 def as_of_text(as_of: datetime) -> str:
@@ -88,22 +88,7 @@ def invoke_dbt(
         try:
             return dbtRunner().invoke(cli_args)
         finally:
-            release_duckdb()
-
-
-def release_duckdb() -> None:
-    """Close the DuckDB instance dbt-duckdb keeps for the process after an in-process run.
-
-    Otherwise the working warehouse stays open in this process and the next step (publish,
-    a read-only reader) cannot open it with another configuration.
-    """
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:
-        environment = DuckDBConnectionManager._ENV
-        DuckDBConnectionManager._ENV = None
-        if environment is not None:
-            environment.close()
+            release_dbt_connections()
 
 
 def failures(result: Any) -> list[str]:
@@ -127,24 +112,3 @@ def raise_for_result(result: Any, what: str) -> None:
         lines = [f"{type(result.exception).__name__}: {result.exception}"]
     detail = "; ".join(lines) if lines else "dbt reported failure without a node (see dbt log)"
     raise TransformError(f"{what} failed: {detail}")
-
-
-def build_marts(
-    paths: Paths, load_date: str | None, as_of: datetime, full_refresh: bool = False
-) -> None:
-    """Build staging, intermediate and marts with their data tests for one load.
-
-    load_date limits the work to what that load can change (see _intermediate__docs.md);
-    None recomputes every date. as_of is the instant FCR maturity is judged at. Unit tests
-    are excluded: they run in the test suite, not in every daily load.
-    """
-    from ccpipe.publish import record_build_started, record_rebuilt_dates
-
-    args = ["build", "--exclude-resource-type", "unit_test"]
-    if full_refresh:
-        args.append("--full-refresh")
-    run_values = {"load_date": load_date, "as_of": as_of_text(as_of)}
-    build_id = record_build_started(paths)
-    raise_for_result(invoke_dbt(paths, args, run_values), f"dbt build (load_date={load_date})")
-    every_date = load_date is None or full_refresh
-    record_rebuilt_dates(paths, build_id, None if every_date else REBUILT_DATES)

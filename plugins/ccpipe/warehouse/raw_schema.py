@@ -1,48 +1,24 @@
-"""The working DuckDB warehouse: connections and the raw-layer tables ingest writes."""
+"""The raw layer ingest writes: one table per feed, the quarantine and the load audit."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import duckdb
-
 from ccpipe.contracts import FEEDS, LINEAGE_COLUMNS, SQL_TYPES, Feed
-from ccpipe.rules import sql_literal
+from ccpipe.warehouse.connection import Connection
 
 RAW_SCHEMA = "raw"
-# DuckDB's memory budget for every connection of a load, dbt's included (profiles.yml): past
-# it DuckDB spills to disk instead of growing. Not DuckDB's own 80% of RAM: tasks of parallel
-# backfills share a worker, and at 1M call legs a day this budget keeps a load under 4 GB at
-# the same speed (README, Benchmark).
-MEMORY_LIMIT_ENV = "CCPIPE_DUCKDB_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "2500MB"
 
 
-def memory_limit() -> str:
-    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
-
-
-def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a warehouse file (None: an in-memory database) with UTC as the session time
-    zone, so casts never drift, and the load's memory budget."""
-    if path is not None and not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path) if path is not None else ":memory:", read_only=read_only)
-    con.execute("set TimeZone = 'UTC'")
-    con.execute("set enable_progress_bar = false")
-    con.execute("set python_enable_replacements = false")  # a missing table is an error
-    con.execute(f"set memory_limit = {sql_literal(memory_limit())}")
-    return con
+def raw_table(feed: Feed) -> str:
+    return f"{RAW_SCHEMA}.{feed.raw_table}"
 
 
 def raw_table_ddl(feed: Feed) -> str:
     columns = [f"{c.name} {SQL_TYPES[c.type]}" for c in feed.columns]
     columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS]
-    return f"create table if not exists {RAW_SCHEMA}.{feed.raw_table} ({', '.join(columns)})"
+    return f"create table if not exists {raw_table(feed)} ({', '.join(columns)})"
 
 
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_raw_schema(con: Connection) -> None:
     """Create the raw tables, the quarantine and the load audit if they are not there yet."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for feed in FEEDS.values():

@@ -6,20 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-FEEDS = ("calls", "tickets", "surveys")
-# The marts INTERFACE.md promises BI tools, in schema `marts` of the published marts.duckdb.
-BI_MARTS = (
-    "kpi_daily",
-    "kpi_daily_by_queue",
-    "call_ops_daily",
-    "ticket_ops_daily",
-    "ces_daily",
-    "agent_scorecard_weekly",
-    "fcr_target_breaches",
-    "fct_contacts",
-    "fct_survey_responses",
-)
-
 
 def project_dir() -> Path:
     """The repository root (dbt_project.yml, expectations/); CCPIPE_PROJECT_DIR overrides it."""

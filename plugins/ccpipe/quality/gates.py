@@ -1,0 +1,207 @@
+"""The two quality gates: `gate_feeds` after ingest, `gate_marts` after dbt."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from ccpipe.contracts import FEEDS
+from ccpipe.paths import Paths
+from ccpipe.quality.feed_batches import Explanation, feed_parameters
+from ccpipe.quality.frames import arrow_frame, select_expression
+from ccpipe.quality.gx_project import GxProject, gx_project, gx_run_id, new_run_id
+from ccpipe.quality.history import write_history
+from ccpipe.quality.mart_batches import MART_SCHEMA, PUBLISHED, attach_published, mart_batch_sql
+from ccpipe.quality.report import (
+    FEED_ROW_ID,
+    GateError,
+    GateReport,
+    Outcome,
+    SuiteRun,
+    failing_rows,
+    observed_text,
+)
+from ccpipe.quality.settings import GateSettings
+from ccpipe.suites import (
+    expectation_columns,
+    expectation_label,
+    key_columns,
+    load_suite,
+    mart_suite_names,
+    parameter_names,
+    suite_columns,
+)
+from ccpipe.warehouse import RAW_SCHEMA, Connection, connect, ensure_raw_schema, table_columns
+
+log = logging.getLogger("ccpipe.quality")
+
+
+def run_suite(
+    project: GxProject,
+    suite: dict[str, Any],
+    frame: Any,
+    parameters: dict[str, Any],
+    row_id: list[str],
+    run_id: Any,
+    batch: str,
+    settings: GateSettings,
+    explanations: dict[str, Explanation] | None = None,
+) -> tuple[SuiteRun, Any]:
+    started = time.perf_counter()
+    results, key = project.validate(suite, frame, parameters, row_id, run_id)
+    outcomes = []
+    for index, result in results:
+        expectation = suite["expectations"][index]
+        observed, observed_value = observed_text(expectation, result)
+        rows, context = failing_rows(expectation, result, settings.failing_rows), []
+        if not result.success and explanations:
+            names = parameter_names(expectation["kwargs"]) + expectation_columns(expectation)
+            found = [explanations[n] for n in names if n in explanations]
+            for explanation in {id(e): e for e in found}.values():
+                context += explanation.context
+                rows += explanation.rows
+        outcomes.append(
+            Outcome(
+                index=index,
+                expectation=expectation,
+                label=expectation_label(expectation),
+                success=bool(result.success),
+                observed=observed,
+                observed_value=observed_value,
+                result=result.result or {},
+                failing_rows=rows if not result.success else [],
+                context=context,
+            )
+        )
+    run = SuiteRun(
+        suite=suite["name"],
+        batch=batch,
+        rows=len(frame),
+        parameters=parameters,
+        outcomes=outcomes,
+        seconds=time.perf_counter() - started,
+    )
+    log.info(
+        "suite %s on %s: %d rows, %d/%d expectations passed in %.2fs",
+        run.suite,
+        batch,
+        run.rows,
+        len(outcomes) - len(run.failures),
+        len(outcomes),
+        run.seconds,
+    )
+    return run, key
+
+
+def record_and_judge(
+    con: Connection,
+    project: GxProject,
+    report: GateReport,
+    keys: list[Any],
+) -> GateReport:
+    """Render Data Docs, keep every result in the history table, raise when any failed."""
+    pages = project.build_docs(keys, [s.suite for s in report.suites])
+    for suite, key in zip(report.suites, keys, strict=True):
+        suite.docs_page = pages.get(key)
+    report.docs = str(project.docs_index)
+    write_history(con, report, datetime.now(UTC))
+    if not report.success:
+        raise GateError(report)
+    log.info("%s", report.summary())
+    return report
+
+
+def validate_feeds(
+    paths: Paths,
+    load_date: str,
+    run_id: str | None = None,
+    feeds: tuple[str, ...] | None = None,
+    settings: GateSettings | None = None,
+) -> GateReport:
+    """Validate each feed's batch of one date against its whole suite; raise GateError
+    (after recording every result) when any expectation fails."""
+    settings = settings or GateSettings.from_env()
+    run_id = run_id or new_run_id(load_date)
+    project = gx_project(paths.ensure())
+    gx_run = gx_run_id(run_id)
+    report = GateReport("feeds", load_date, run_id, [])
+    keys = []
+    with connect(paths.work_db) as con:
+        ensure_raw_schema(con)
+        for feed in feeds or tuple(FEEDS):
+            suite = load_suite(feed)
+            table = FEEDS[feed].raw_table
+            types = table_columns(con, RAW_SCHEMA, table)
+            wanted = list(dict.fromkeys(suite_columns(suite) + list(FEED_ROW_ID)))
+            columns = ", ".join(select_expression(c, types[c], "b") for c in wanted if c in types)
+            started = time.perf_counter()
+            arrow = con.sql(
+                f"select {columns} from {RAW_SCHEMA}.{table} as b where _load_date = ?",
+                params=[load_date],
+            ).to_arrow_table()
+            frame = arrow_frame(arrow, key_columns(suite))
+            parameters, explanations = feed_parameters(con, feed, load_date, settings)
+            log.info("batch %s %s read in %.2fs", table, load_date, time.perf_counter() - started)
+            batch = f"{RAW_SCHEMA}.{table} where _load_date = {load_date}"
+            run, key = run_suite(
+                project,
+                suite,
+                frame,
+                parameters,
+                list(FEED_ROW_ID),
+                gx_run,
+                batch,
+                settings,
+                explanations,
+            )
+            report.suites.append(run)
+            keys.append(key)
+        return record_and_judge(con, project, report, keys)
+
+
+def validate_marts(
+    paths: Paths,
+    load_date: str,
+    run_id: str | None = None,
+    marts: tuple[str, ...] | None = None,
+    settings: GateSettings | None = None,
+) -> GateReport:
+    """Validate every mart of the working warehouse (schema marts) against its suite, after
+    dbt and before publishing; raise GateError (after recording every result) on a failure."""
+    settings = settings or GateSettings.from_env()
+    run_id = run_id or new_run_id(load_date)
+    project = gx_project(paths.ensure())
+    gx_run = gx_run_id(run_id)
+    report = GateReport("marts", load_date, run_id, [])
+    keys = []
+    names = [f"{MART_SCHEMA}.{m}" for m in marts] if marts else mart_suite_names()
+    with connect(paths.work_db) as con:
+        ensure_raw_schema(con)
+        published = attach_published(con, paths)
+        try:
+            for name in names:
+                suite = load_suite(name)
+                mart = suite["meta"]["mart"]
+                if not table_columns(con, MART_SCHEMA, mart):
+                    frame_sql, sql_parameters, batch = (
+                        "select null as _missing where false",
+                        [],
+                        f"{MART_SCHEMA}.{mart} (missing)",
+                    )
+                else:
+                    frame_sql, sql_parameters, batch = mart_batch_sql(
+                        con, mart, suite, load_date, published
+                    )
+                arrow = con.sql(frame_sql, params=sql_parameters or None).to_arrow_table()
+                frame = arrow_frame(arrow, key_columns(suite))
+                run, key = run_suite(
+                    project, suite, frame, {}, suite["meta"]["grain"], gx_run, batch, settings
+                )
+                report.suites.append(run)
+                keys.append(key)
+        finally:
+            if published:
+                con.execute(f"detach {PUBLISHED}")
+        return record_and_judge(con, project, report, keys)

@@ -1,0 +1,11 @@
+"""dbt: the build of the marts, run in-process against one home."""
+
+from ccpipe.transform.build import run_dbt_build
+from ccpipe.transform.dbt import TransformError, dbt_dirs, invoke_dbt
+
+__all__ = [
+    "TransformError",
+    "run_dbt_build",
+    "dbt_dirs",
+    "invoke_dbt",
+]

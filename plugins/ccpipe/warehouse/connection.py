@@ -1,0 +1,52 @@
+"""Connections to the warehouse files: the one place that opens DuckDB."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from ccpipe.warehouse.sql import sql_literal
+
+Connection = duckdb.DuckDBPyConnection
+WarehouseError = duckdb.Error
+
+# DuckDB's memory budget for every connection of a load, dbt's included (profiles.yml): past
+# it DuckDB spills to disk instead of growing. Not DuckDB's own 80% of RAM: tasks of parallel
+# backfills share a worker, and at 1M call legs a day this budget keeps a load under 4 GB at
+# the same speed (bench/README.md).
+MEMORY_LIMIT_ENV = "CCPIPE_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2500MB"
+
+
+def memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def connect(path: Path | None, read_only: bool = False) -> Connection:
+    """Open a warehouse file (None: an in-memory database) with UTC as the session time
+    zone, so casts never drift, and the load's memory budget."""
+    if path is not None and not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path) if path is not None else ":memory:", read_only=read_only)
+    con.execute("set TimeZone = 'UTC'")
+    con.execute("set enable_progress_bar = false")
+    con.execute("set python_enable_replacements = false")  # a missing table is an error
+    con.execute(f"set memory_limit = {sql_literal(memory_limit())}")
+    return con
+
+
+def release_dbt_connections() -> None:
+    """Close the DuckDB instance dbt-duckdb keeps for the process after an in-process run.
+
+    Otherwise the working warehouse stays open in this process and the next step (publish,
+    a read-only reader) cannot open it with another configuration.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if environment is not None:
+            environment.close()
