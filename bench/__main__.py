@@ -239,7 +239,7 @@ def run_floor(landing: Path, day: date) -> tuple[float, duckdb.DuckDBPyConnectio
 
 def compare_with_floor(floor: duckdb.DuckDBPyConnection, paths: Paths, day: date) -> list[str]:
     """Every column the floor computes must equal the published mart (1e-9 for decimals)."""
-    floor.execute(f"attach '{paths.marts_db}' as published (read_only)")
+    floor.execute(f"attach '{paths.published_db}' as published (read_only)")
     differences = []
     for table, keys in (
         ("kpi_daily", ["reporting_date"]),
@@ -299,13 +299,13 @@ def main() -> None:
     history = [NEW_DAY - timedelta(n) for n in range(args.history_days, 0, -1)]
     reuse = args.reuse_history
     short = home_with_landing(workdir, f"home{args.history_days}", landing, reuse)
-    fresh_short = not short.marts_db.exists()
+    fresh_short = not short.published_db.exists()
     if fresh_short:
         ingest_history(short, history[:-1])  # the last day comes as a daily load
     long = None
     if args.long_history_days > args.history_days:
         long = home_with_landing(workdir, f"home{longest}", landing, reuse)
-        fresh_long = not long.marts_db.exists()
+        fresh_long = not long.published_db.exists()
         if fresh_long:
             if not long.work_db.exists():
                 shutil.copy2(short.work_db, long.work_db)  # the shared history is ingested once

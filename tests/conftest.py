@@ -16,6 +16,9 @@ from ccpipe.paths import Paths
 from ccpipe.relations import manifest_path
 from ccpipe.transform import invoke_dbt
 
+# Fixtures of the Airflow tests (a throw-away Airflow, local webhook and SMTP servers).
+pytest_plugins = ["airflow_home", "notify_servers"]
+
 # The marts the published file promises BI tools, in its schema `marts`.
 BI_MARTS = (
     "kpi_daily",

@@ -101,9 +101,9 @@ def normalise(value):
     return value
 
 
-def marts_snapshot(marts_db: Path) -> dict[str, list[tuple]]:
+def marts_snapshot(published_db: Path) -> dict[str, list[tuple]]:
     """Every published table's rows, sorted, floats normalised."""
-    with duckdb.connect(str(marts_db), read_only=True) as con:
+    with duckdb.connect(str(published_db), read_only=True) as con:
         tables = [
             row[0]
             for row in con.execute(
@@ -114,7 +114,7 @@ def marts_snapshot(marts_db: Path) -> dict[str, list[tuple]]:
             table: sorted(
                 (
                     tuple(map(normalise, row))
-                    for row in con.execute(f"select * from marts.marts.{table}").fetchall()
+                    for row in con.execute(f"select * from marts.{table}").fetchall()
                 ),
                 key=repr,
             )
@@ -124,7 +124,7 @@ def marts_snapshot(marts_db: Path) -> dict[str, list[tuple]]:
 
 @functools.cache
 def reference_snapshot() -> dict[str, list[tuple]]:
-    return marts_snapshot(reference_home().marts_db)
+    return marts_snapshot(reference_home().published_db)
 
 
 def file_digest(path: Path) -> str:

@@ -12,8 +12,8 @@ from ccpipe.contracts import FEEDS
 from ccpipe.ingest import IngestError, ingest_date
 from ccpipe.ingest.staging import create_stage, stage_json_objects
 from ccpipe.paths import Paths, project_dir
+from ccpipe.settings import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
 from ccpipe.warehouse import connect
-from ccpipe.warehouse.connection import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
 
 from conftest import leg, survey, ticket, write_csv, write_jsonl
 

@@ -1,4 +1,4 @@
-"""Publishing: an atomic swap of marts.duckdb that BI readers never see half-done, and that a
+"""Publishing: an atomic swap of ccpipe.duckdb that BI readers never see half-done, and that a
 process killed at any stage of a load leaves intact."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def make_marts(paths: Paths, statements: str) -> None:
 
 
 def drafts(paths: Paths) -> list[str]:
-    return sorted(p.name for p in paths.warehouse.glob("marts.duckdb.*.publishing"))
+    return sorted(p.name for p in paths.warehouse.glob("ccpipe.duckdb.*.publishing"))
 
 
 def test_publish_copies_tables_views_constraints_and_descriptions(paths: Paths) -> None:
@@ -71,8 +71,8 @@ def test_publish_copies_tables_views_constraints_and_descriptions(paths: Paths) 
 
     assert publication.table_rows == {"kpi_daily": 2, "kpi_latest": 1}
     assert drafts(paths) == []
-    with duckdb.connect(str(paths.marts_db), read_only=True) as bi:
-        assert bi.execute("select * from marts.marts.kpi_daily order by 1").fetchall() == [
+    with duckdb.connect(str(paths.published_db), read_only=True) as bi:
+        assert bi.execute("select * from marts.kpi_daily order by 1").fetchall() == [
             (date(2026, 11, 3), 0.75),
             (date(2026, 11, 4), None),
         ]
@@ -108,14 +108,14 @@ def test_publish_copies_tables_views_constraints_and_descriptions(paths: Paths) 
 def test_publish_without_marts_fails_and_keeps_the_previous_publication(paths: Paths) -> None:
     make_marts(paths, "create table marts.t as select 1 as x")
     first = publish_marts(paths, "2026-11-03")
-    before = file_digest(paths.marts_db)
+    before = file_digest(paths.published_db)
     with connect(paths.work_db) as con:
         con.execute("drop schema marts cascade")
 
     with pytest.raises(PublishError, match="schema marts holds no tables"):
         publish_marts(paths, "2026-11-04")
 
-    assert file_digest(paths.marts_db) == before
+    assert file_digest(paths.published_db) == before
     assert read_publication(paths)["publication_id"] == first.publication_id
     assert drafts(paths) == []
 
@@ -123,14 +123,14 @@ def test_publish_without_marts_fails_and_keeps_the_previous_publication(paths: P
 def test_marts_rebuilt_since_the_gate_are_not_published(paths: Paths) -> None:
     make_marts(paths, "create table marts.t as select 1 as x")
     first = publish_marts(paths, "2026-11-03")
-    before = file_digest(paths.marts_db)
+    before = file_digest(paths.published_db)
     clear_gate_mark(paths)  # what the build stage does before dbt runs
     with connect(paths.work_db) as con:
         con.execute("insert into marts.t values (2)")
 
     with pytest.raises(UngatedMartsError, match="rebuilt and not gated since"):
         publish_marts(paths, "2026-11-04")
-    assert file_digest(paths.marts_db) == before
+    assert file_digest(paths.published_db) == before
     assert read_publication(paths)["publication_id"] == first.publication_id
 
     mark_gated(paths, "2026-11-04")
@@ -138,8 +138,8 @@ def test_marts_rebuilt_since_the_gate_are_not_published(paths: Paths) -> None:
 
 
 def published_rows(paths: Paths, table: str) -> list[tuple]:
-    with duckdb.connect(str(paths.marts_db), read_only=True) as con:
-        return con.execute(f"select * from marts.marts.{table} order by all").fetchall()
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        return con.execute(f"select * from marts.{table} order by all").fetchall()
 
 
 def rebuild(paths: Paths, statements: str, rebuilt: list[str] | None) -> None:
@@ -251,7 +251,7 @@ def test_a_daily_run_patches_the_publication_into_exactly_the_full_run_marts(
     ccpipe(paths.home, "run", "--date", DAYS[1])
 
     assert read_publication(paths)["mode"] == "patched"
-    assert marts_snapshot(paths.marts_db) == reference_snapshot()
+    assert marts_snapshot(paths.published_db) == reference_snapshot()
 
 
 def test_publish_removes_drafts_of_dead_publishers_only(paths: Paths) -> None:
@@ -260,8 +260,8 @@ def test_publish_removes_drafts_of_dead_publishers_only(paths: Paths) -> None:
     dead.wait()
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        stale = paths.warehouse / f"marts.duckdb.{dead.pid}.0123456789ab.publishing"
-        live = paths.warehouse / f"marts.duckdb.{alive.pid}.ba9876543210.publishing"
+        stale = paths.warehouse / f"ccpipe.duckdb.{dead.pid}.0123456789ab.publishing"
+        live = paths.warehouse / f"ccpipe.duckdb.{alive.pid}.ba9876543210.publishing"
         for draft in (stale, live, stale.with_name(stale.name + ".wal")):
             draft.write_bytes(b"half a database")
 
@@ -283,10 +283,10 @@ import duckdb
 path, out, stop, mode = sys.argv[1:5]
 QUERY = '''
     select (select publication_id from marts.meta.publication),
-           (select count(*) from marts.marts.fct_contacts),
-           (select count(*) from marts.marts.kpi_daily),
+           (select count(*) from marts.fct_contacts),
+           (select count(*) from marts.kpi_daily),
            (select sum(hash(reporting_date, fcr_eligible, fcr_resolved, contacts_handled))
-            from marts.marts.kpi_daily)
+            from marts.kpi_daily)
 '''
 with open(out, "w") as log:
     held = duckdb.connect(path, read_only=True) if mode == "hold" else None
@@ -306,15 +306,15 @@ with open(out, "w") as log:
 
 ANSWER = """
     select (select publication_id from meta.publication),
-           (select count(*) from marts.marts.fct_contacts),
-           (select count(*) from marts.marts.kpi_daily),
+           (select count(*) from marts.fct_contacts),
+           (select count(*) from marts.kpi_daily),
            (select sum(hash(reporting_date, fcr_eligible, fcr_resolved, contacts_handled))
-            from marts.marts.kpi_daily)
+            from marts.kpi_daily)
 """
 
 
 def publication_answer(paths: Paths) -> list[str]:
-    with duckdb.connect(str(paths.marts_db), read_only=True) as con:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
         return [str(v) for v in con.execute(ANSWER).fetchone()]
 
 
@@ -339,7 +339,7 @@ def test_bi_readers_see_old_or_new_publication_while_a_load_runs(tmp_path: Path)
     for mode in ("hold", "reconnect"):
         out = tmp_path / f"{mode}.jsonl"
         process = subprocess.Popen(
-            [sys.executable, "-c", BI_READER, str(paths.marts_db), str(out), str(stop), mode]
+            [sys.executable, "-c", BI_READER, str(paths.published_db), str(out), str(stop), mode]
         )
         readers[mode] = (process, out)
     try:
@@ -400,12 +400,12 @@ def kill_point(stage: str, paths: Paths, pid: int, dbt_log_before: int, drafts_b
         return str(paths.work_db) in open_files(pid)
     if stage == "dbt":
         return dbt_log_size(paths) > dbt_log_before
-    return drafts(paths) != drafts_before  # publish: a new draft beside marts.duckdb
+    return drafts(paths) != drafts_before  # publish: a new draft beside ccpipe.duckdb
 
 
 def kill_load_in(stage: str, paths: Paths, day: str) -> None:
     """Start `ccpipe run --date day`, SIGKILL it inside `stage`, check nothing was published."""
-    published = file_digest(paths.marts_db)
+    published = file_digest(paths.published_db)
     publication_id = read_publication(paths)["publication_id"]
     dbt_log_before = dbt_log_size(paths)
     drafts_before = drafts(paths)
@@ -430,7 +430,7 @@ def kill_load_in(stage: str, paths: Paths, day: str) -> None:
         load.wait(timeout=30)
     assert load.returncode == -signal.SIGKILL
 
-    assert file_digest(paths.marts_db) == published
+    assert file_digest(paths.published_db) == published
     assert read_publication(paths)["publication_id"] == publication_id
     if stage == "ingest":
         assert dbt_log_size(paths) == dbt_log_before  # killed before dbt began
@@ -450,30 +450,30 @@ def test_loads_killed_in_ingest_dbt_and_publish_leave_the_publication_and_a_reru
     ccpipe(paths.home, "run", "--date", DAYS[1])
 
     assert drafts(paths) == []
-    assert marts_snapshot(paths.marts_db) == reference_snapshot()  # DAYS[0], DAYS[1]
+    assert marts_snapshot(paths.published_db) == reference_snapshot()  # DAYS[0], DAYS[1]
 
 
 def generation_files(paths: Paths) -> list[str]:
-    return sorted(p.name for p in paths.warehouse.glob("marts.duckdb.*.gen"))
+    return sorted(p.name for p in paths.warehouse.glob("ccpipe.duckdb.*.gen"))
 
 
 def test_the_spare_generation_is_brought_up_to_date_in_place(paths: Paths) -> None:
     make_marts(paths, KPI)
     first = publish_marts(paths, "2026-11-02")
-    first_file = paths.marts_db.resolve()
+    first_file = paths.published_db.resolve()
     rebuild(
         paths,
         "update marts.kpi_daily set fcr_rate = 0.7 where reporting_date = '2026-11-02'",
         ["2026-11-02"],
     )
     second = publish_marts(paths, "2026-11-03")  # no spare yet: a copy of the first, patched
-    second_file = paths.marts_db.resolve()
+    second_file = paths.published_db.resolve()
     rebuild(paths, "insert into marts.kpi_daily values ('2026-11-03', 0.8)", ["2026-11-03"])
 
     third = publish_marts(paths, "2026-11-04")
 
     assert (first.mode, second.mode, third.mode) == ("copied", "patched", "patched")
-    assert paths.marts_db.is_symlink() and os.readlink(paths.marts_db) == first_file.name
+    assert paths.published_db.is_symlink() and os.readlink(paths.published_db) == first_file.name
     assert generation_files(paths) == sorted([first_file.name, second_file.name])
     # The spare lacked the second publication's date as well as this build's: both patched.
     assert published_rows(paths, "kpi_daily") == [
@@ -489,7 +489,7 @@ def test_a_spare_a_bi_reader_still_holds_open_is_never_written(
 ) -> None:
     make_marts(paths, KPI)
     publish_marts(paths, "2026-11-02")
-    first_file = paths.marts_db.resolve()
+    first_file = paths.published_db.resolve()
     held = tmp_path / "held.duckdb"
     os.link(first_file, held)  # the same file, to read it back once it left the folder
     before = file_digest(held)
@@ -499,10 +499,10 @@ def test_a_spare_a_bi_reader_still_holds_open_is_never_written(
             "-c",
             "import duckdb, sys, time\n"
             "con = duckdb.connect(sys.argv[1], read_only=True)\n"
-            "print(con.execute('select count(*) from marts.marts.kpi_daily').fetchone()[0],"
+            "print(con.execute('select count(*) from marts.kpi_daily').fetchone()[0],"
             " flush=True)\n"
             "time.sleep(120)",
-            str(paths.marts_db),
+            str(paths.published_db),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -523,3 +523,56 @@ def test_a_spare_a_bi_reader_still_holds_open_is_never_written(
     finally:
         reader.kill()
         reader.wait()
+
+
+def test_bi_clients_open_the_published_file_by_its_documented_names(paths: Paths) -> None:
+    """ccpipe.duckdb opens as catalog `ccpipe`: `marts.kpi_daily` and `ccpipe.marts.kpi_daily`
+    resolve in a plain read-only connection, and the DuckDB 1.5 shell reads the file."""
+    make_marts(
+        paths,
+        "create table marts.kpi_daily (reporting_date date, fcr_rate double); "
+        "insert into marts.kpi_daily values ('2026-11-03', 0.75)",
+    )
+    publish_marts(paths, "2026-11-03")
+
+    assert paths.published_db == paths.warehouse / "ccpipe.duckdb"
+    with duckdb.connect(str(paths.published_db), read_only=True) as bi:
+        assert bi.execute("select current_database()").fetchone() == ("ccpipe",)
+        assert bi.execute("select fcr_rate from marts.kpi_daily").fetchall() == [(0.75,)]
+        assert bi.execute("select fcr_rate from ccpipe.marts.kpi_daily").fetchall() == [(0.75,)]
+        [(storage,)] = bi.execute(
+            "select tags['storage_version'] from duckdb_databases() where database_name = 'ccpipe'"
+        ).fetchall()
+    shell = Path(sys.executable).with_name("duckdb")
+    answer = subprocess.run(
+        [
+            str(shell),
+            "-readonly",
+            "-csv",
+            str(paths.published_db),
+            "-c",
+            "select version(), reporting_date, fcr_rate from marts.kpi_daily",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.splitlines()[1:] == ["v1.5.6,2026-11-03,0.75"]
+    assert storage == "v1.4.0+"
+
+
+def test_a_home_published_under_the_old_name_moves_over_on_its_next_publish(
+    paths: Paths,
+) -> None:
+    legacy = paths.legacy_published_db
+    generation = legacy.with_name("marts.duckdb.0123456789ab.gen")
+    with duckdb.connect(str(generation)) as old:
+        old.execute("create schema marts; create table marts.marts.kpi_daily as select 1 as x")
+    legacy.symlink_to(generation.name)
+    make_marts(paths, "create table marts.kpi_daily as select 2 as x")
+
+    publish_marts(paths, "2026-11-03")
+
+    assert not legacy.exists() and not legacy.is_symlink() and not generation.exists()
+    assert published_rows(paths, "kpi_daily") == [(2,)]

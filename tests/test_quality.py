@@ -25,8 +25,9 @@ from ccpipe.cli import main
 from ccpipe.contracts import FEEDS
 from ccpipe.ingest import IngestError, ingest_date
 from ccpipe.paths import Paths, project_dir
-from ccpipe.quality import GateError, GateSettings, validate_feeds, validate_marts
+from ccpipe.quality import GateError, validate_feeds, validate_marts
 from ccpipe.rules import compile_expectation
+from ccpipe.settings import SettingsError, load_settings
 from ccpipe.suites import expectation_label, load_suite, mart_suite_names
 from ccpipe.warehouse import connect, ensure_raw_schema
 
@@ -127,13 +128,13 @@ def insert_raw(
 
 
 def stand_in_publication(paths: Paths, kpi_rows: list[dict] | None = None) -> str:
-    """A published marts.duckdb (what BI reads) with kpi_daily; returns its sha256."""
-    with duckdb.connect() as con:  # attached as `pub`: a file named marts.duckdb would
-        con.execute(f"attach '{paths.marts_db}' as pub")  # make `marts.x` ambiguous
+    """A published ccpipe.duckdb (what BI reads) with kpi_daily; returns its sha256."""
+    with duckdb.connect() as con:
+        con.execute(f"attach '{paths.published_db}' as pub")
         con.execute("use pub")
         create_marts(con, ["kpi_daily"])
         insert_marts(con, "kpi_daily", kpi_rows or [GOOD_MART["kpi_daily"]])
-    return sha256(paths.marts_db)
+    return sha256(paths.published_db)
 
 
 MART_COLUMNS = {
@@ -260,7 +261,7 @@ class Stopped:
 def stopped_run(paths: Paths, gate, published: str) -> Stopped:
     with pytest.raises(GateError) as raised:
         gate(paths, DAY, run_id=f"test-{paths.home.name}")
-    return Stopped(raised.value, published, sha256(paths.marts_db), paths)
+    return Stopped(raised.value, published, sha256(paths.published_db), paths)
 
 
 def one(n: int, value: str, count: int = 1) -> str:
@@ -990,7 +991,7 @@ def test_a_clean_load_passes_every_suite_and_keeps_every_result(clean):
 
     assert [s.suite for s in feeds.suites + marts.suites] == SUITES
     assert feeds.success and marts.success
-    assert sha256(paths.marts_db) == published
+    assert sha256(paths.published_db) == published
     with duckdb.connect(str(paths.work_db), read_only=True) as con:
         history = con.execute(
             "select suite, count(*), bool_and(success), count(distinct expectation) "
@@ -1113,22 +1114,29 @@ def test_ccpipe_run_stops_at_the_feed_gate_with_a_one_line_reason(tmp_path, caps
         "[quarantined share <= max_bad_row_share]: 1 row\n"
     )
     assert f"calls/{DAY}/f.csv line 3: direction 'sideways' is not one of inbound" in out
-    assert sha256(paths.marts_db) == published
+    assert sha256(paths.published_db) == published
     with duckdb.connect(str(paths.work_db), read_only=True) as con:
         assert con.execute(
             "select count(*) from information_schema.schemata where schema_name = 'marts'"
         ).fetchone() == (0,)
 
 
-def test_settings_come_from_the_environment(monkeypatch):
+def test_settings_come_from_the_environment(monkeypatch, tmp_path):
+    home = Paths(tmp_path)
     monkeypatch.setenv("CCPIPE_MAX_BAD_ROW_SHARE", "0.05")
     monkeypatch.setenv("CCPIPE_ROW_COUNT_MIN_RATIO", "0.25")
     monkeypatch.setenv("CCPIPE_ROW_COUNT_MAX_RATIO", "4")
     monkeypatch.setenv("CCPIPE_ROW_COUNT_HISTORY_DAYS", "14")
-    assert GateSettings.from_env() == GateSettings(0.05, 0.25, 4.0, 14)
+    gate = load_settings(home)
+    assert (
+        gate.max_bad_row_share,
+        gate.row_count_min_ratio,
+        gate.row_count_max_ratio,
+        gate.row_count_history_days,
+    ) == (0.05, 0.25, 4.0, 14)
     monkeypatch.setenv("CCPIPE_MAX_BAD_ROW_SHARE", "2")
-    with pytest.raises(ValueError, match=r"max_bad_row_share 2.0 is not in \[0, 1\]"):
-        GateSettings.from_env()
+    with pytest.raises(SettingsError, match=r"max_bad_row_share = 2.0 must be between 0 and 1"):
+        load_settings(home)
 
 
 def test_fact_marts_hand_gx_only_the_rebuilt_rows_that_can_fail(tmp_path):

@@ -43,6 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     kpis = commands.add_parser("kpis", help="print a day's headline KPIs, FCR against target first")
     kpis.add_argument("--date", type=parse_date, help="default: the latest published date")
+
+    commands.add_parser("settings", help="print the settings in force and where each came from")
+
+    rebuild = commands.add_parser(
+        "rebuild", help="restate every date under the settings in force (full rebuild, publish)"
+    )
+    rebuild.add_argument(
+        "--as-of", type=parse_instant, help="default: the instant the marts were judged at"
+    )
     return parser
 
 
@@ -109,4 +118,26 @@ def cmd_kpis(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-COMMANDS = {"generate": cmd_generate, "ingest": cmd_ingest, "run": cmd_run, "kpis": cmd_kpis}
+def cmd_settings(args: argparse.Namespace, paths: Paths) -> int:
+    from ccpipe.settings import load_settings
+
+    print(load_settings(paths).table())
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace, paths: Paths) -> int:
+    from ccpipe.pipeline import rebuild
+
+    as_of = rebuild(as_of=args.as_of, paths=paths)
+    print(f"ccpipe rebuild: every date restated and published, judged at {as_of.isoformat()}")
+    return 0
+
+
+COMMANDS = {
+    "generate": cmd_generate,
+    "ingest": cmd_ingest,
+    "run": cmd_run,
+    "kpis": cmd_kpis,
+    "settings": cmd_settings,
+    "rebuild": cmd_rebuild,
+}

@@ -20,9 +20,9 @@ class Source:
 
 
 def marts_source(paths: Paths) -> Source:
-    """The published marts.duckdb; the working warehouse's marts schema until one exists."""
-    if paths.marts_db.exists():
-        return Source(paths.marts_db, f"published marts {paths.marts_db}")
+    """The published ccpipe.duckdb; the working warehouse's marts schema until one exists."""
+    if paths.published_db.exists():
+        return Source(paths.published_db, f"published marts {paths.published_db}")
     if paths.work_db.exists():
         return Source(
             paths.work_db,

@@ -1,6 +1,6 @@
 """FCR target monitoring: the load date's FCR, overall and per queue, against `fcr_target`.
 
-Reads the publication BI sees (marts.duckdb, read-only, so it never blocks a load): the overall
+Reads the publication BI sees (ccpipe.duckdb, read-only, so it never blocks a load): the overall
 row from `kpi_daily`, the per-queue rows from `fcr_target_breaches` (the dbt mart of the queues
 under target). A breach is significant when even the top of the 95% interval is under target
 (`fcr_ci_high < fcr_target`, docs/metrics.md); it is notable, and gets notified, when it is
@@ -14,26 +14,12 @@ Plain Python with no Airflow import: the CLI logs the same lines the Airflow not
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from ccpipe.paths import Paths
 
 log = logging.getLogger("ccpipe.monitor")
-
-MIN_SAMPLE_ENV = "CCPIPE_FCR_MIN_SAMPLE"
-DEFAULT_MIN_SAMPLE = 30
-
-
-def min_sample_from_env() -> int:
-    """The smallest FCR denominator a notification may rest on ($CCPIPE_FCR_MIN_SAMPLE, 30)."""
-    text = os.environ.get(MIN_SAMPLE_ENV, "").strip()
-    if not text:
-        return DEFAULT_MIN_SAMPLE
-    if not text.isdigit():
-        raise ValueError(f"{MIN_SAMPLE_ENV}={text!r} is not a whole number >= 0")
-    return int(text)
 
 
 @dataclass(frozen=True)
@@ -102,12 +88,12 @@ class FcrCheck:
 BREACH_QUERY = """
     select reporting_date, null as channel, null as queue, fcr_eligible, fcr_rate,
            fcr_target, fcr_ci_high, fcr_ci_high < fcr_target as is_significant, fcr_is_final
-    from marts.marts.kpi_daily
+    from marts.kpi_daily
     where reporting_date = ? and fcr_rate < fcr_target
     union all
     select reporting_date, channel, queue, fcr_eligible, fcr_rate,
            fcr_target, fcr_ci_high, is_significant, fcr_is_final
-    from marts.marts.fcr_target_breaches
+    from marts.fcr_target_breaches
     where reporting_date = ?
     order by channel nulls first, queue
 """
@@ -117,8 +103,11 @@ def read_fcr_breaches(paths: Paths, load_date: str, min_sample: int | None = Non
     """The load date's FCR breaches, read from the published marts."""
     from ccpipe.warehouse import connect  # duckdb: imported where used, not at DAG parse
 
-    min_sample = min_sample_from_env() if min_sample is None else min_sample
-    with connect(paths.marts_db, read_only=True) as con:
+    if min_sample is None:
+        from ccpipe.settings import load_settings
+
+        min_sample = load_settings(paths).fcr_min_sample
+    with connect(paths.published_db, read_only=True) as con:
         rows = con.execute(BREACH_QUERY, [load_date, load_date]).fetchall()
     breaches = [
         FcrBreach(

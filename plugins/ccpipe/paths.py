@@ -41,8 +41,15 @@ class Paths:
         return self.warehouse / "work.duckdb"
 
     @property
-    def marts_db(self) -> Path:
-        """The published marts BI tools read (replaced atomically on publish)."""
+    def published_db(self) -> Path:
+        """The published marts BI tools read (replaced atomically on publish). Its name is
+        its catalog's: `ccpipe.marts.kpi_daily`, and `marts.kpi_daily` with no catalog."""
+        return self.warehouse / "ccpipe.duckdb"
+
+    @property
+    def legacy_published_db(self) -> Path:
+        """Where homes published before the file was named ccpipe.duckdb (catalog `marts`,
+        which clashed with schema `marts`); removed by the first publish under the new name."""
         return self.warehouse / "marts.duckdb"
 
     @property

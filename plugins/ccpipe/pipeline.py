@@ -2,22 +2,60 @@
 
 ingest -> gate_feeds -> build_marts -> gate_marts -> publish -> check_fcr_target. Each step
 is one DAG task; `run_date` runs them all in one process (ccpipe run). The steps own the
-order and the bookkeeping between stages (the as_of a build judges FCR at, the publication
-state); the stages themselves live in ccpipe.ingest, .quality, .transform, .publication and
-.monitor.
+order and the bookkeeping between stages (the settings in force, the instant a build judges
+FCR maturity at, the publication state); the stages themselves live in ccpipe.ingest,
+.quality, .transform, .publication and .monitor.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, time, timedelta
 
-from ccpipe.contracts import FEEDS
-from ccpipe.ingest import FeedLoad, ingest_date, landing_files, latest_loaded_date
+from ccpipe.ingest import FeedLoad, ingest_date, landing_files
 from ccpipe.paths import Paths
+from ccpipe.settings import MEMORY_LIMIT_ENV, Settings, load_settings
 
 # The model listing the dates a build rebuilt (reporting_date, week_start): what the next
 # publication carries.
 REBUILT_DATES_MODEL = "int_reporting_dates_rebuilt"
+
+
+class AsOfError(ValueError):
+    """An --as-of earlier than the instant the marts were already judged at."""
+
+
+class SettingsChangedError(RuntimeError):
+    """Settings that restate published numbers differ from those the marts were built with."""
+
+
+def use_settings(paths: Paths) -> Settings:
+    """The home's settings, checked; the memory budget goes to every DuckDB connection of the
+    process (dbt's too) through its environment variable."""
+    settings = load_settings(paths)
+    os.environ[MEMORY_LIMIT_ENV] = settings.duckdb_memory_limit
+    return settings
+
+
+def check_settings_unchanged(paths: Paths, settings: Settings) -> None:
+    """Refuse a load whose restating settings differ from those the marts were built with:
+    published numbers computed under two settings are never mixed."""
+    from ccpipe.publication.state import build_basis
+
+    basis = build_basis(paths)
+    if basis is None:
+        return
+    built = basis[1]
+    changed = [
+        f"{key} {built.get(key, '(unset)')} -> {value}"
+        for key, value in settings.restating().items()
+        if built.get(key) != value
+    ]
+    if changed:
+        raise SettingsChangedError(
+            f"settings changed since the marts were built ({'; '.join(changed)}): "
+            "run `ccpipe rebuild` to restate every date under them, or restore the old values"
+        )
 
 
 def end_of_date(load_date: str | date) -> datetime:
@@ -26,62 +64,91 @@ def end_of_date(load_date: str | date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), UTC)
 
 
-def effective_as_of(paths: Paths, load_date: str, as_of: datetime | None) -> datetime:
-    """The instant FCR maturity is judged at: the run's as_of (default: end of the date),
-    but never earlier than the end of the latest date already loaded, so a backfill run in
-    any order, or a rerun of an old date, gives the same marts as running the dates in order.
-    """
-    requested = as_of or end_of_date(load_date)
-    latest = latest_loaded_date(paths)
-    return max(requested, end_of_date(latest)) if latest else requested
+def judged_at(paths: Paths, load_date: str, as_of: datetime | None) -> datetime:
+    """The instant FCR maturity is judged at. A given as_of is honoured exactly, but never
+    earlier than the marts were already judged at (refused: maturity does not move back).
+    Without one: the end of the date, or the instant the marts were already judged at if
+    later, so dates loaded in any order give the same marts as loading them in order."""
+    from ccpipe.publication.state import build_basis
+
+    basis = build_basis(paths)
+    judged = basis[0] if basis else None
+    if as_of is not None:
+        if judged is not None and as_of < judged:
+            raise AsOfError(
+                f"--as-of {as_of.isoformat()} is earlier than {judged.isoformat()}, the "
+                "instant the marts were already judged at; give that instant or a later one"
+            )
+        return as_of
+    default = end_of_date(load_date)
+    return max(default, judged) if judged is not None else default
 
 
-def ingest(paths: Paths, load_date: str) -> dict[str, FeedLoad]:
-    """Step 1: the date's landing files into the raw tables."""
-    return ingest_date(paths, load_date)
+def ingest(paths: Paths, load_date: str, settings: Settings | None = None) -> dict[str, FeedLoad]:
+    """Step 1: the date's landing files of the active sources into the raw tables."""
+    settings = settings or use_settings(paths)
+    return ingest_date(paths, load_date, feeds=settings.sources)
 
 
-def gate_feeds(paths: Paths, load_date: str):
+def gate_feeds(paths: Paths, load_date: str, settings: Settings | None = None):
     """Step 2: the date's feed batches against their suites (GateError stops the load)."""
     from ccpipe.quality import validate_feeds
 
-    return validate_feeds(paths, load_date)
+    settings = settings or use_settings(paths)
+    return validate_feeds(paths, load_date, feeds=settings.sources, settings=settings)
 
 
 def build_marts(
-    paths: Paths, load_date: str | None, as_of: datetime | None = None, full_refresh: bool = False
+    paths: Paths,
+    load_date: str | None,
+    as_of: datetime | None = None,
+    full_refresh: bool = False,
+    settings: Settings | None = None,
 ) -> datetime:
     """Step 3: one dbt build; returns the as_of FCR maturity was judged at. From here until
     the marts gate passes, nothing is publishable; the dates the build rebuilt are recorded
     for the next publication (every date, when it had no load date or was a full refresh).
     """
-    from ccpipe.publication.state import clear_gate_mark, record_build_started, record_rebuilt_dates
+    from ccpipe.publication.state import (
+        clear_gate_mark,
+        record_build_basis,
+        record_build_started,
+        record_rebuilt_dates,
+    )
     from ccpipe.relations import relation
     from ccpipe.transform import run_dbt_build
 
+    settings = settings or use_settings(paths)
+    if not full_refresh:
+        check_settings_unchanged(paths, settings)
     if load_date is not None:
-        as_of = effective_as_of(paths, load_date, as_of)
+        as_of = judged_at(paths, load_date, as_of)
     elif as_of is None:
         raise ValueError("a build of every date needs an explicit as_of")
     clear_gate_mark(paths)
     build_id = record_build_started(paths)
-    run_dbt_build(paths, load_date, as_of, full_refresh)
+    record_build_basis(paths, as_of, settings.restating())
+    run_dbt_build(paths, load_date, as_of, full_refresh, settings)
     if load_date is not None and not full_refresh:
         record_rebuilt_dates(paths, build_id, relation(paths, REBUILT_DATES_MODEL).name)
     return as_of
 
 
-def gate_marts(paths: Paths, load_date: str):
-    """Step 4: the rebuilt marts against their suites; only then are they publishable."""
+def gate_marts(
+    paths: Paths, load_date: str, settings: Settings | None = None, restated: bool = False
+):
+    """Step 4: the rebuilt marts against their suites; only then are they publishable. A
+    restatement (restated) is not compared with what it replaces."""
     from ccpipe.publication.state import mark_gated
     from ccpipe.quality import validate_marts
 
-    report = validate_marts(paths, load_date)
+    settings = settings or use_settings(paths)
+    report = validate_marts(paths, load_date, settings=settings, compare_published=not restated)
     mark_gated(paths, load_date)
     return report
 
 
-def publish(paths: Paths, load_date: str, as_of: datetime | None = None):
+def publish(paths: Paths, load_date: str | None, as_of: datetime | None = None):
     """Step 5: the gated marts, atomically, to the published file BI reads."""
     from ccpipe.publication import publish_marts
 
@@ -99,13 +166,38 @@ def run_date(load_date: str, as_of: datetime | None = None, paths: Paths | None 
     """The whole daily load for one logical date: the steps the DAG runs as tasks."""
     from ccpipe.monitor import report
 
-    paths = (paths or Paths.from_env()).ensure()
-    ingest(paths, load_date)
-    gate_feeds(paths, load_date)
-    as_of = build_marts(paths, load_date, as_of)
-    gate_marts(paths, load_date)
+    paths = paths or Paths.from_env()
+    settings = use_settings(paths)
+    check_settings_unchanged(paths, settings)
+    judged_at(paths, load_date, as_of)  # refused before anything is written
+    paths.ensure()
+    ingest(paths, load_date, settings)
+    gate_feeds(paths, load_date, settings)
+    as_of = build_marts(paths, load_date, as_of, settings=settings)
+    gate_marts(paths, load_date, settings)
     publish(paths, load_date, as_of)
-    report(check_fcr_target(paths, load_date))
+    report(check_fcr_target(paths, load_date, settings.fcr_min_sample))
+
+
+def rebuild(as_of: datetime | None = None, paths: Paths | None = None) -> datetime:
+    """Every date recomputed from the raw tables under the settings in force (a full refresh),
+    gated and published: how a change of a restating setting reaches the marts. as_of
+    defaults to the instant the marts were judged at (the end of the latest loaded date when
+    none was recorded)."""
+    from ccpipe.ingest import latest_loaded_date
+    from ccpipe.publication.state import build_basis
+
+    paths = (paths or Paths.from_env()).ensure()
+    settings = use_settings(paths)
+    basis = build_basis(paths)
+    latest = latest_loaded_date(paths)
+    if latest is None:
+        raise ValueError(f"nothing loaded under {paths.home} yet: run `ccpipe run` first")
+    as_of = as_of or (basis[0] if basis else end_of_date(latest))
+    build_marts(paths, None, as_of, full_refresh=True, settings=settings)
+    gate_marts(paths, latest.isoformat(), settings, restated=True)
+    publish(paths, None, as_of)
+    return as_of
 
 
 def date_range(start: str, end: str) -> list[str]:
@@ -116,8 +208,9 @@ def date_range(start: str, end: str) -> list[str]:
 
 
 def missing_feeds(paths: Paths, load_date: str) -> list[str]:
-    """The feeds with no landing file for the date yet (what the DAG's sensor waits for)."""
-    return [feed for feed in FEEDS if not landing_files(paths.landing_dir(feed, load_date))]
+    """The active feeds with no landing file for the date yet (what the DAG's sensor waits for)."""
+    sources = load_settings(paths).sources
+    return [feed for feed in sources if not landing_files(paths.landing_dir(feed, load_date))]
 
 
 def summarise_loads(loads: dict[str, FeedLoad]) -> dict[str, dict[str, int]]:

@@ -17,7 +17,7 @@ GENERATION_SUFFIX = ".gen"
 
 
 def draft_pid(draft: Path) -> int | None:
-    """The pid written into a draft's name (marts.duckdb.<pid>.<id>.publishing)."""
+    """The pid written into a draft's name (ccpipe.duckdb.<pid>.<id>.publishing)."""
     parts = draft.name.removesuffix(DRAFT_SUFFIX).split(".")
     return int(parts[-2]) if len(parts) >= 2 and parts[-2].isdigit() else None
 
@@ -53,7 +53,7 @@ def remove_draft(draft: Path) -> None:
 
 
 def current_generation(target: Path) -> Path | None:
-    """The file marts.duckdb names now (a plain file in a home published before generations)."""
+    """The file ccpipe.duckdb names now (a plain file in a home published before generations)."""
     if target.is_symlink():
         generation = target.parent / os.readlink(target)
         return generation if generation.exists() else None
@@ -62,6 +62,15 @@ def current_generation(target: Path) -> Path | None:
 
 def generations(target: Path) -> list[Path]:
     return sorted(target.parent.glob(f"{target.name}.*{GENERATION_SUFFIX}"))
+
+
+def retire_legacy_publication(legacy: Path) -> None:
+    """Remove a publication under an earlier name (its link and generations), once the
+    current name holds a complete one; readers holding the old files keep their inodes."""
+    for generation in generations(legacy):
+        remove_draft(generation)
+    if legacy.is_symlink() or legacy.exists():
+        legacy.unlink()
 
 
 def fsync_path(path: Path) -> None:
@@ -74,7 +83,7 @@ def fsync_path(path: Path) -> None:
 
 
 def swap_link(target: Path, generation: Path) -> None:
-    """Point marts.duckdb at a generation with one atomic rename (relative, so the folder
+    """Point ccpipe.duckdb at a generation with one atomic rename (relative, so the folder
     can be mounted anywhere)."""
     link = target.with_name(f"{target.name}.{uuid.uuid4().hex[:12]}.link")
     link.symlink_to(generation.name)

@@ -38,6 +38,7 @@ from ccpipe.publication.generations import (
     generations,
     remove_draft,
     remove_stale_drafts,
+    retire_legacy_publication,
     swap_link,
 )
 from ccpipe.publication.state import (
@@ -54,6 +55,9 @@ from ccpipe.warehouse import Connection, WarehouseError, connect, quote_ident, s
 PUBLISHED_SCHEMA = "marts"  # what BI reads in the published file
 META_SCHEMA = "meta"
 DATE_KEYS = ("reporting_date", "week_start")  # every mart is rebuilt by one of them
+# The file format every published file is written in: what DuckDB 1.4 and newer read (the
+# shells, JDBC and Node drivers and duckdb-engine that BI tools ship lag the Python package).
+STORAGE_VERSION = "v1.4.0"
 
 
 class PublishError(Exception):
@@ -119,8 +123,8 @@ def copy_marts(con: Connection, source: Path, work_schema: str) -> dict[str, int
     """Copy every table and view of the work warehouse's marts schema, as tables, keeping
     the tables' constraints and the dbt descriptions (table and column comments).
 
-    The draft is the current catalog `pub`: a file named marts.duckdb opens as catalog `marts`,
-    where `marts.<table>` would be ambiguous between the catalog and the schema.
+    The draft is the current catalog `pub` while it is written (a file opens as the catalog
+    its name starts with; the published one as `ccpipe`).
     """
     relations = con.execute(
         """
@@ -294,7 +298,7 @@ def publish_marts(
 ) -> Publication:
     """Publish the working warehouse's marts as the new published file, atomically."""
     work_schema = mart_schema(paths)
-    target = paths.marts_db
+    target = paths.published_db
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_drafts(target)
     publication_id = uuid.uuid4().hex
@@ -325,7 +329,10 @@ def publish_marts(
                     remove_draft(draft)
                     written = draft
             if table_rows is None:
-                con.execute(f"attach {sql_literal(str(draft))} as pub")
+                con.execute(
+                    f"attach {sql_literal(str(draft))} as pub "
+                    f"(storage_version {sql_literal(STORAGE_VERSION)})"
+                )
                 con.execute("use pub")
                 con.execute("begin transaction")
                 table_rows, mode = copy_marts(con, paths.work_db, work_schema), "copied"
@@ -356,15 +363,16 @@ def publish_marts(
     for stale in generations(target):
         if stale not in (generation, current):
             remove_draft(stale)  # a reader still holding one keeps its inode
+    retire_legacy_publication(paths.legacy_published_db)
     record_publication(paths, publication_id, current_id, carried, mode == "copied")
     return publication
 
 
 def read_publication(paths: Paths) -> dict | None:
-    """The meta.publication row of the current marts.duckdb (None before the first publish)."""
-    if not paths.marts_db.exists():
+    """The meta.publication row of the current ccpipe.duckdb (None before the first publish)."""
+    if not paths.published_db.exists():
         return None
-    with connect(paths.marts_db, read_only=True) as con:
+    with connect(paths.published_db, read_only=True) as con:
         row = con.execute(
             f"select publication_id, published_at, load_date, as_of, table_rows, mode "
             f"from {META_SCHEMA}.publication"

@@ -17,6 +17,7 @@ attached as catalog `work` (as publish attaches it, read-only).
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ GATE_MARK = f"{STATE_SCHEMA}.gated_marts"
 PENDING = f"{STATE_SCHEMA}.pending_dates"  # dates rebuilt since the last publication
 CARRIED = f"{STATE_SCHEMA}.carried_dates"  # dates the current publication carried over its spare
 LAST = f"{STATE_SCHEMA}.last_publication"  # the current publication's id and its predecessor's
+BASIS = f"{STATE_SCHEMA}.build_basis"  # the as_of and the settings the marts were last built at
 
 
 class UngatedMartsError(Exception):
@@ -90,6 +92,29 @@ def record_build_started(paths: Paths) -> str:
         pending_table(con)
         con.execute(f"insert into {PENDING} values (?, null, null, true)", [build_id])
     return build_id
+
+
+def record_build_basis(paths: Paths, as_of: datetime, restating: dict[str, str]) -> None:
+    """What the marts are judged at from this build on: its as_of (FCR maturity) and the
+    settings that restate published numbers."""
+    with connect(paths.work_db) as con:
+        con.execute(f"create schema if not exists {STATE_SCHEMA}")
+        con.execute(
+            f"create or replace table {BASIS} as "
+            "select ?::timestamptz as as_of, ?::json as restating_settings",
+            [as_of, json.dumps(restating, sort_keys=True)],
+        )
+
+
+def build_basis(paths: Paths) -> tuple[datetime, dict[str, str]] | None:
+    """(as_of, restating settings) of the marts' last build; None before the first."""
+    if not paths.work_db.exists():
+        return None
+    with connect(paths.work_db) as con:
+        if not table_exists(con, STATE_SCHEMA, BASIS.split(".")[1]):
+            return None
+        as_of, restating = con.execute(f"select as_of, restating_settings from {BASIS}").fetchone()
+    return as_of, json.loads(restating)
 
 
 def record_rebuilt_dates(paths: Paths, build_id: str, rebuilt_from: str | None) -> None:

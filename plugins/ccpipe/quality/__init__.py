@@ -19,6 +19,5 @@ filter) and unique-key strings Arrow-backed. A 1M-row call-leg day validates in 
 
 from ccpipe.quality.gates import validate_feeds, validate_marts
 from ccpipe.quality.report import GateError, GateReport
-from ccpipe.quality.settings import GateSettings
 
-__all__ = ["GateError", "GateReport", "GateSettings", "validate_feeds", "validate_marts"]
+__all__ = ["GateError", "GateReport", "validate_feeds", "validate_marts"]

@@ -12,7 +12,8 @@ from fractions import Fraction
 from typing import Any
 
 from ccpipe.contracts import FEEDS
-from ccpipe.quality.settings import GateSettings
+from ccpipe.quality.report import FAILING_ROWS
+from ccpipe.settings import Settings
 from ccpipe.warehouse import RAW_SCHEMA, Connection
 
 
@@ -52,7 +53,7 @@ def latest_load(con: Connection, feed: str, load_date: str) -> list[tuple]:
 
 
 def feed_parameters(
-    con: Connection, feed: str, load_date: str, settings: GateSettings
+    con: Connection, feed: str, load_date: str, settings: Settings
 ) -> tuple[dict[str, Any], dict[str, Explanation]]:
     """The suite parameters of a feed's batch-level expectations, computed in DuckDB from
     the raw tables, the quarantine and raw.load_audit; and, per parameter (or column), what
@@ -115,7 +116,7 @@ def feed_parameters(
                 f"{rows_quarantined} ({share}); max_bad_row_share "
                 f"{settings.max_bad_row_share} allows {allowed_bad}"
             ],
-            quarantine_sample(con, feed, load_date, settings.failing_rows),
+            quarantine_sample(con, feed, load_date, FAILING_ROWS),
         ),
         "files_landed": files,
         "_source_file": files,

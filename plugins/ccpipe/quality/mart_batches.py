@@ -12,7 +12,7 @@ from ccpipe.suites import UNIQUENESS_TYPES, suite_columns
 from ccpipe.warehouse import RAW_SCHEMA, Connection, sql_literal, table_columns
 
 MART_SCHEMA = "marts"
-PUBLISHED = "published"  # catalog alias of the published marts.duckdb, attached read-only
+PUBLISHED = "published"  # catalog alias of the published ccpipe.duckdb, attached read-only
 
 
 def fcr_window_settings() -> tuple[int, str]:
@@ -25,10 +25,10 @@ def fcr_window_settings() -> tuple[int, str]:
 
 
 def attach_published(con: Connection, paths: Paths) -> bool:
-    """Attach the published marts.duckdb read-only (BI readers keep reading)."""
-    if not paths.marts_db.exists():
+    """Attach the published ccpipe.duckdb read-only (BI readers keep reading)."""
+    if not paths.published_db.exists():
         return False
-    con.execute(f"attach {sql_literal(str(paths.marts_db))} as {PUBLISHED} (read_only)")
+    con.execute(f"attach {sql_literal(str(paths.published_db))} as {PUBLISHED} (read_only)")
     return True
 
 
@@ -40,7 +40,7 @@ def mart_batch_sql(
     published: bool,
 ) -> tuple[str, list[Any], str]:
     """SQL for a mart's batch: the suite's columns; `published_<col>` columns from the
-    published marts.duckdb joined on the grain; `late_contact_rows` from this load's raw rows.
+    published ccpipe.duckdb joined on the grain; `late_contact_rows` from this load's raw rows.
     Returns (sql, parameters, description)."""
     types = table_columns(con, MART_SCHEMA, mart)
     grain = suite["meta"]["grain"]

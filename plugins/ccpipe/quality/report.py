@@ -13,6 +13,7 @@ from ccpipe.paths import project_dir
 from ccpipe.suites import expectation_columns, suite_path
 
 FEED_ROW_ID = ("_source_file", "_source_line")  # how a failing raw row is named
+FAILING_ROWS = 5  # failing rows shown per expectation in the error
 
 
 class GateError(Exception):

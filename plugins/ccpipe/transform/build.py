@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from ccpipe.paths import Paths
+from ccpipe.settings import Settings, load_settings
 from ccpipe.transform.dbt import as_of_text, invoke_dbt, raise_for_result
 
 
 def run_dbt_build(
-    paths: Paths, load_date: str | None, as_of: datetime, full_refresh: bool = False
+    paths: Paths,
+    load_date: str | None,
+    as_of: datetime,
+    full_refresh: bool = False,
+    settings: Settings | None = None,
 ) -> None:
     """Build staging, intermediate and marts with their data tests for one load.
 
@@ -21,4 +26,5 @@ def run_dbt_build(
     if full_refresh:
         args.append("--full-refresh")
     run_values = {"load_date": load_date, "as_of": as_of_text(as_of)}
-    raise_for_result(invoke_dbt(paths, args, run_values), f"dbt build (load_date={load_date})")
+    result = invoke_dbt(paths, args, run_values, settings or load_settings(paths))
+    raise_for_result(result, f"dbt build (load_date={load_date})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from typing import Any
 
 from ccpipe.paths import Paths, project_dir
 from ccpipe.relations import dbt_target_dir
+from ccpipe.settings import Settings
 from ccpipe.warehouse import release_dbt_connections
 
 # The run values and the environment variables dbt reads them from (macro run_value, only
@@ -58,10 +60,15 @@ def dbt_env(paths: Paths, run_values: dict[str, str | None]) -> Iterator[None]:
 
 
 def invoke_dbt(
-    paths: Paths, args: Sequence[str], run_values: dict[str, str | None] | None = None
+    paths: Paths,
+    args: Sequence[str],
+    run_values: dict[str, str | None] | None = None,
+    settings: Settings | None = None,
 ) -> Any:
     """Run one dbt command in-process against this home with these run values (load_date,
-    as_of); return dbt's result object."""
+    as_of) and the deployment's settings as vars (none: the project's own defaults); return
+    dbt's result object. The settings change rarely, so passing them as vars leaves dbt's
+    parse of the project reusable; the run values change every day and go by environment."""
     from dbt.cli.main import dbtRunner  # heavy import, only when dbt actually runs
 
     dirs = dbt_dirs(paths)
@@ -84,6 +91,8 @@ def invoke_dbt(
         "--log-level-file",
         "debug",
     ]
+    if settings is not None:
+        cli_args += ["--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
     with dbt_env(paths, run_values or {}):
         try:
             return dbtRunner().invoke(cli_args)

@@ -7,20 +7,19 @@ from pathlib import Path
 
 import duckdb
 
+from ccpipe.settings import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
 from ccpipe.warehouse.sql import sql_literal
 
 Connection = duckdb.DuckDBPyConnection
 WarehouseError = duckdb.Error
 
-# DuckDB's memory budget for every connection of a load, dbt's included (profiles.yml): past
-# it DuckDB spills to disk instead of growing. Not DuckDB's own 80% of RAM: tasks of parallel
-# backfills share a worker, and at 1M call legs a day this budget keeps a load under 4 GB at
-# the same speed (bench/README.md).
-MEMORY_LIMIT_ENV = "CCPIPE_DUCKDB_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "2500MB"
-
 
 def memory_limit() -> str:
+    """DuckDB's memory budget for every connection of a load, dbt's included (profiles.yml):
+    past it DuckDB spills to disk instead of growing. Not DuckDB's own 80% of RAM: tasks of
+    parallel backfills share a worker, and at 1M call legs a day the default keeps a load
+    under 4 GB at the same speed (bench/README.md). The setting duckdb_memory_limit reaches
+    here through its environment variable (pipeline.use_settings)."""
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
 
 
