@@ -2,10 +2,14 @@
 
 {#- The contacts that can be the repeats of the contacts judged in this build
     (int_contacts_to_judge): every handled contact on a full build; on a daily load the
-    current contacts starting on the judged contacts' dates or up to fcr_window_days + 1 days
-    after them (one extra day for time-zone edges), a bounded read, not history: the contacts
-    this load delivered and the rows of fct_contacts before the load that are still current
-    (relation_before_load, as in int_contacts_to_judge). A view, like int_contacts_to_judge. -#}
+    current contacts starting on a date it rebuilds or up to fcr_window_days + 1 days after
+    one (one extra day for time-zone edges), a bounded read, not history: the contacts this
+    load delivered and the rows of fct_contacts before the load that are still current
+    (relation_before_load, as in int_contacts_to_judge). Every contact judged lies on a
+    rebuilt date, so these hold every repeat it can have (more candidates than that change
+    no verdict: a repeat is matched on customer, category and start). Not read off the
+    judged contacts' own dates: DuckDB would then work out int_contacts_to_judge twice. A
+    view, like int_contacts_to_judge. -#}
 {%- set judged_before = relation_before_load('fct_contacts') -%}
 {%- set window_days = var('fcr_window_days') -%}
 {%- set columns = fcr_input_columns() | join(', ') -%}
@@ -22,9 +26,9 @@ contacts as (
 
 ),
 
-contacts_to_judge as (
+dates_rebuilt as (
 
-    select * from {{ ref('int_contacts_to_judge') }}
+    select * from {{ ref('int_reporting_dates_rebuilt') }}
 
 ),
 
@@ -47,13 +51,13 @@ repeat_candidates as (
 repeat_candidate_dates as (
 
     select distinct
-        {{ add_days('offsets.day_offset', 'judged_dates.reporting_date') }} as reporting_date
-    from (select distinct contacts_to_judge.reporting_date from contacts_to_judge) as judged_dates
+        {{ add_days('offsets.day_offset', 'dates_rebuilt.reporting_date') }} as reporting_date
+    from dates_rebuilt
     cross join ({{ day_offsets(window_days + 1) }}) as offsets
 
 ),
 
--- Each read of the rows before this load has its own date filter, so that it reaches the
+-- This read of the rows before this load has its own date filter, so that it reaches the
 -- scan (a relation shared with int_contacts_to_judge would be read whole, history and all).
 repeat_candidates as (
 
