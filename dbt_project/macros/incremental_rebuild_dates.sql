@@ -3,7 +3,11 @@
     Deletes every target row whose unique_key (reporting_date or week_start) is in the set
     int_reporting_dates_rebuilt lists for this load, then inserts the freshly computed rows
     of those dates. Unlike delete+insert it also clears a rebuilt date that now has no rows
-    at all (e.g. its only ticket turned out to be the paper trail of a call). -#}
+    at all (e.g. its only ticket turned out to be the paper trail of a call). Both strategies
+    find int_reporting_dates_rebuilt (and the rebuild_keys_also model) through model_relation,
+    not ref(): each model using them depends on those models already through its own reads
+    (macro in_rebuilt_dates, or int_contacts_to_judge for fct_contacts), so its unit tests
+    need no stub of them. -#}
 {% macro get_incremental_rebuild_dates_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
@@ -18,7 +22,7 @@
     delete from {{ target }}
     where {{ unique_key }} in (
         select rebuilt.{{ unique_key }}
-        from {{ ref('int_reporting_dates_rebuilt') }} as rebuilt
+        from {{ model_relation('int_reporting_dates_rebuilt') }} as rebuilt
     )
     or {{ unique_key }} in (
         select new_rows.{{ unique_key }}
@@ -54,7 +58,7 @@
     delete from {{ target }} as target_rows
     where target_rows.reporting_date in (
         select rebuilt.reporting_date
-        from {{ ref('int_reporting_dates_rebuilt') }} as rebuilt
+        from {{ model_relation('int_reporting_dates_rebuilt') }} as rebuilt
     )
     {%- if is_daily_load() %}
     and exists (
@@ -63,7 +67,7 @@
             select {{ keys | join(', ') }} from {{ source }}
             {%- if also %}
             union all
-            select {{ keys | join(', ') }} from {{ ref(also) }}
+            select {{ keys | join(', ') }} from {{ model_relation(also) }}
             {%- endif %}
         ) as replaced
         where

@@ -35,7 +35,7 @@
     end
 {%- endmacro %}
 
-{#- 95% margin of NPS (METRICS.md): z x 100 x sqrt((p + d - (p - d)^2) / n),
+{#- 95% margin of NPS (docs/metrics.md): z x 100 x sqrt((p + d - (p - d)^2) / n),
     p and d the promoter and detractor shares; null when no responses. -#}
 {% macro nps_margin(promoters, detractors, responses) -%}
     {%- set z = 'cast(' ~ var('confidence_z') ~ ' as double)' -%}

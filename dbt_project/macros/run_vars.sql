@@ -13,15 +13,36 @@
     {{- return(var(name, env_var('CCPIPE_' ~ name | upper, '')) or none) -}}
 {%- endmacro %}
 
-{#- dbt's test filter (`where` config) with one placeholder: __this_load__, the rows this
-    daily load delivered (load_date = the run's load_date; every row when there is none).
-    Substituted when the test runs, so test configs, too, never depend on the run values. -#}
+{#- dbt's test filter (`where` config) with placeholders for the rows this build made, filled
+    in when the test runs, so test configs, too, never depend on the run values:
+    __this_load__      the rows this daily load delivered (load_date = the run's load_date);
+    __rebuilt_dates__  the rows on the reporting dates it rebuilt (int_reporting_dates_rebuilt);
+    __rebuilt_weeks__  the rows of the weeks it rebuilt (week_start of those dates).
+    On a build without a load_date each is `1 = 1`: every row is checked. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if where -%}
-        {%- set this_load = 'load_date = ' ~ load_date_literal() if is_daily_load() else '1 = 1' -%}
+        {%- set filled = namespace(where=where) -%}
+        {%- if is_daily_load() -%}
+            {%- set rebuilt = model_relation('int_reporting_dates_rebuilt') -%}
+            {%- set fillers = {
+                '__this_load__': 'load_date = ' ~ load_date_literal(),
+                '__rebuilt_dates__':
+                    'reporting_date in (select reporting_date from ' ~ rebuilt ~ ')',
+                '__rebuilt_weeks__': 'week_start in (select week_start from ' ~ rebuilt ~ ')',
+            } -%}
+        {%- else -%}
+            {%- set fillers = {
+                '__this_load__': '1 = 1',
+                '__rebuilt_dates__': '1 = 1',
+                '__rebuilt_weeks__': '1 = 1',
+            } -%}
+        {%- endif -%}
+        {%- for placeholder, filler in fillers.items() -%}
+            {%- set filled.where = filled.where | replace(placeholder, filler) -%}
+        {%- endfor -%}
         {%- set filtered -%}
-            (select * from {{ relation }} where {{ where | replace('__this_load__', this_load) }}) dbt_subquery
+            (select * from {{ relation }} where {{ filled.where }}) dbt_subquery
         {%- endset -%}
         {{- return(filtered) -}}
     {%- else -%}

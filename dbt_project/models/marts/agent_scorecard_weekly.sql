@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='week_start',
-        incremental_strategy='rebuild_dates',
-        on_schema_change='append_new_columns',
-    )
-}}
+{{ config(unique_key='week_start') }}
 
 with
 
@@ -21,26 +14,6 @@ surveys as (
 
 ),
 
-dates_rebuilt as (
-
-    select * from {{ ref('int_reporting_dates_rebuilt') }}
-
-),
-
-{% if is_incremental() %}
-
--- A rebuilt date rebuilds its whole week (Monday to Sunday).
-week_dates as (
-
-    select distinct
-        {{ add_days('offsets.day_offset', 'weeks.week_start') }} as reporting_date
-    from (select distinct dates_rebuilt.week_start from dates_rebuilt) as weeks
-    cross join ({{ day_offsets(6) }}) as offsets
-
-),
-
-{% endif %}
-
 -- Contacts count for the agent who finished them (a call's last answered leg).
 agent_contacts as (
 
@@ -50,9 +23,8 @@ agent_contacts as (
 
     from contacts
     where agent_id is not null
-    {% if is_incremental() -%}
-        and reporting_date in (select week_dates.reporting_date from week_dates)
-    {%- endif %}
+        -- a rebuilt date rebuilds its whole week (Monday to Sunday)
+        and {{ in_rebuilt_dates('reporting_date', whole_weeks=true) }}
 
 ),
 
@@ -65,9 +37,7 @@ agent_surveys as (
 
     from surveys
     where agent_id is not null
-    {% if is_incremental() -%}
-        and reporting_date in (select week_dates.reporting_date from week_dates)
-    {%- endif %}
+        and {{ in_rebuilt_dates('reporting_date', whole_weeks=true) }}
 
 ),
 

@@ -1,23 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='reporting_date',
-        incremental_strategy='rebuild_dates',
-        on_schema_change='append_new_columns',
-    )
-}}
-
 with
 
 calls as (
 
     select * from {{ ref('int_calls_rolled_up') }}
-
-),
-
-dates_rebuilt as (
-
-    select * from {{ ref('int_reporting_dates_rebuilt') }}
 
 ),
 
@@ -32,9 +17,7 @@ inbound_calls as (
 
     from calls
     where direction = 'inbound'
-    {% if is_incremental() -%}
-        and reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
-    {%- endif %}
+        and {{ in_rebuilt_dates('reporting_date') }}
 
 ),
 

@@ -1,12 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='reporting_date',
-        incremental_strategy='rebuild_dates',
-        on_schema_change='append_new_columns',
-    )
-}}
-
 with
 
 surveys as (
@@ -15,20 +6,12 @@ surveys as (
 
 ),
 
-dates_rebuilt as (
-
-    select * from {{ ref('int_reporting_dates_rebuilt') }}
-
-),
-
 ces_responses as (
 
     select *
     from surveys
     where survey_type = 'ces'
-    {% if is_incremental() -%}
-        and reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
-    {%- endif %}
+        and {{ in_rebuilt_dates('reporting_date') }}
 
 ),
 

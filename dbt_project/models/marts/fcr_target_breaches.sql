@@ -1,23 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='reporting_date',
-        incremental_strategy='rebuild_dates',
-        on_schema_change='append_new_columns',
-    )
-}}
-
 with
 
 queue_days as (
 
     select * from {{ ref('kpi_daily_by_queue') }}
-
-),
-
-dates_rebuilt as (
-
-    select * from {{ ref('int_reporting_dates_rebuilt') }}
 
 ),
 
@@ -39,9 +24,7 @@ breaches as (
 
     from queue_days
     where fcr_rate < fcr_target
-    {% if is_incremental() -%}
-        and reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
-    {%- endif %}
+        and {{ in_rebuilt_dates('reporting_date') }}
 
 )
 

@@ -1,29 +1,10 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='response_id',
-        incremental_strategy='rebuild_keys',
-        on_schema_change='append_new_columns',
-    )
-}}
+{{ config(unique_key='response_id', incremental_strategy='rebuild_keys') }}
 
 with
 
 surveys as (
 
     select * from {{ ref('int_surveys_attributed') }}
-
-),
-
-dates_rebuilt as (
-
-    select * from {{ ref('int_reporting_dates_rebuilt') }}
-
-),
-
-surveys_rebuilt as (
-
-    select * from {{ ref('int_surveys_rebuilt') }}
 
 ),
 
@@ -53,13 +34,9 @@ final as (
         is_fcr_survey_yes
 
     from surveys
-    {% if is_incremental() -%}
-    where reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
-        {%- if is_daily_load() %}
-        -- the responses int_surveys_attributed re-attributed in this build
-        and response_id in (select surveys_rebuilt.response_id from surveys_rebuilt)
-        {%- endif %}
-    {%- endif %}
+    -- the responses int_surveys_attributed (re-)attributed in this build
+    where {{ in_rebuilt_dates('reporting_date') }}
+        and {{ in_rebuilt_responses() }}
 
 )
 

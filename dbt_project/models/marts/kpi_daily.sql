@@ -1,12 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='reporting_date',
-        incremental_strategy='rebuild_dates',
-        on_schema_change='append_new_columns',
-    )
-}}
-
 with
 
 contacts as (
@@ -21,19 +12,11 @@ surveys as (
 
 ),
 
-dates_rebuilt as (
-
-    select * from {{ ref('int_reporting_dates_rebuilt') }}
-
-),
-
 contacts_in_scope as (
 
     select *
     from contacts
-    {% if is_incremental() -%}
-    where reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
-    {%- endif %}
+    where {{ in_rebuilt_dates('reporting_date') }}
 
 ),
 
@@ -41,9 +24,7 @@ surveys_in_scope as (
 
     select *
     from surveys
-    {% if is_incremental() -%}
-    where reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
-    {%- endif %}
+    where {{ in_rebuilt_dates('reporting_date') }}
 
 ),
 

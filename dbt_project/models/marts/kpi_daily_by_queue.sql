@@ -1,12 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='reporting_date',
-        incremental_strategy='rebuild_dates',
-        on_schema_change='append_new_columns',
-    )
-}}
-
 with
 
 contacts as (
@@ -21,12 +12,6 @@ surveys as (
 
 ),
 
-dates_rebuilt as (
-
-    select * from {{ ref('int_reporting_dates_rebuilt') }}
-
-),
-
 -- Outcomes belong to the queue that finished the contact (a call's last answered leg).
 contacts_in_scope as (
 
@@ -36,9 +21,7 @@ contacts_in_scope as (
         queue as kpi_queue
 
     from contacts
-    {% if is_incremental() -%}
-    where reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
-    {%- endif %}
+    where {{ in_rebuilt_dates('reporting_date') }}
 
 ),
 
@@ -51,9 +34,7 @@ surveys_in_scope as (
         coalesce(queue, 'unknown') as kpi_queue
 
     from surveys
-    {% if is_incremental() -%}
-    where reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
-    {%- endif %}
+    where {{ in_rebuilt_dates('reporting_date') }}
 
 ),
 

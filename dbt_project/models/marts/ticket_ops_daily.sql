@@ -1,23 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='reporting_date',
-        incremental_strategy='rebuild_dates',
-        on_schema_change='append_new_columns',
-    )
-}}
-
 with
 
 tickets as (
 
     select * from {{ ref('int_tickets_latest') }}
-
-),
-
-dates_rebuilt as (
-
-    select * from {{ ref('int_reporting_dates_rebuilt') }}
 
 ),
 
@@ -33,9 +18,7 @@ created as (
         {{ percentile('first_reply_minutes', 0.9) }} as first_reply_minutes_p90
 
     from tickets
-    {% if is_incremental() -%}
-    where created_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
-    {%- endif %}
+    where {{ in_rebuilt_dates('created_date') }}
     group by
         created_date,
         channel
@@ -54,9 +37,7 @@ solved as (
 
     from tickets
     where is_solved
-    {% if is_incremental() -%}
-        and solved_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
-    {%- endif %}
+        and {{ in_rebuilt_dates('solved_date') }}
     group by
         solved_date,
         channel

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- The survey responses this daily load can change, with every date their rows lie on:
     the responses it delivered (on their new date and, for a re-delivery that moved them,
     their old one) and the responses rating a call or ticket it delivered (their agent,

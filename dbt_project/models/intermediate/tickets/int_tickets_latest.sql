@@ -3,7 +3,6 @@
         materialized='incremental',
         unique_key='ticket_id',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
     )
 }}
 

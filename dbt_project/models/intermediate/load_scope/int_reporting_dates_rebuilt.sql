@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- The reporting dates this build must (re)compute. A daily load lists only the dates it
     can change; without a load_date (or on --full-refresh) every date is listed. -#}
 {%- set daily = is_daily_load() and not flags.FULL_REFRESH -%}

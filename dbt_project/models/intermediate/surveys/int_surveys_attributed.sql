@@ -3,7 +3,6 @@
         materialized='incremental',
         unique_key='response_id',
         incremental_strategy='rebuild_keys',
-        on_schema_change='append_new_columns',
     )
 }}
 
@@ -29,31 +28,15 @@ tickets as (
 
 ),
 
-dates_rebuilt as (
-
-    select * from {{ ref('int_reporting_dates_rebuilt') }}
-
-),
-
-surveys_rebuilt as (
-
-    select * from {{ ref('int_surveys_rebuilt') }}
-
-),
-
 -- Surveys count on the reporting date of the response, so a late response never
 -- restates a past day.
 surveys_in_scope as (
 
     select *
     from surveys
-    {% if is_incremental() -%}
-    where reporting_date in (select dates_rebuilt.reporting_date from dates_rebuilt)
-        {%- if is_daily_load() %}
-        -- a daily load re-attributes only the responses int_surveys_rebuilt lists
-        and response_id in (select surveys_rebuilt.response_id from surveys_rebuilt)
-        {%- endif %}
-    {%- endif %}
+    -- a daily load re-attributes only the responses int_surveys_rebuilt lists
+    where {{ in_rebuilt_dates('reporting_date') }}
+        and {{ in_rebuilt_responses() }}
 
 ),
 

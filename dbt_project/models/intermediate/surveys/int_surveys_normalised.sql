@@ -4,7 +4,6 @@
         unique_key='response_id',
         incremental_strategy='delete+insert',
         incremental_predicates=[within_redelivery_lookback()],
-        on_schema_change='append_new_columns',
     )
 }}
 

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- The calls and tickets this daily load delivered (kept by int_calls_rolled_up and
     int_tickets_latest), contacts or not: the keys whose judged rows, survey attribution
     and dates can change, and whether each is regrouped (can change other contacts' FCR).

@@ -1,0 +1,11 @@
+{#- A count never above another of the same row (a numerator above its denominator, e.g.
+    fcr_resolved above fcr_eligible); rows where either is null pass. -#}
+{% test not_greater_than(model, column_name, other_column) %}
+
+select
+    {{ column_name }},
+    {{ other_column }}
+from {{ model }}
+where {{ column_name }} > {{ other_column }}
+
+{% endtest %}
