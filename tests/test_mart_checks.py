@@ -23,10 +23,14 @@ import duckdb
 import pytest
 import yaml
 
-from ccpipe.config import Paths, project_dir
 from ccpipe.contracts import FEEDS
-from ccpipe.transform import invoke_dbt
+from ccpipe.paths import Paths, project_dir
+from ccpipe.relations import relation
+from ccpipe.transform import TransformError, invoke_dbt
+from ccpipe.transform.dbt import raise_for_result
 from ccpipe.warehouse import connect, ensure_raw_schema
+
+from conftest import give_manifest
 
 DAY = "2026-11-03"  # the load date
 WEEK = "2026-11-02"  # its week (Monday)
@@ -264,26 +268,26 @@ def week_of(day_text: str) -> str:
 
 def hand_made_warehouse(paths: Paths, broken: bool) -> None:
     """Marts with their contract's columns (no constraints, so a null key can be stored) and
-    the dates the hand-made load rebuilt."""
+    the dates the hand-made load rebuilt, where dbt's manifest says they live."""
+    give_manifest(paths)
+    rebuilt_dates = relation(paths, "int_reporting_dates_rebuilt")
     with connect(paths.work_db) as con:
         ensure_raw_schema(con)
-        con.execute("create schema marts")
         for mart, columns in MART_COLUMNS.items():
-            con.execute(f"create table marts.{mart} ({', '.join(f'{c} {t}' for c, t in columns)})")
+            table = relation(paths, mart)
+            con.execute(f"create schema if not exists {table.schema}")
+            con.execute(f"create table {table.name} ({', '.join(f'{c} {t}' for c, t in columns)})")
             for row in mart_rows(mart, broken):
                 names = ", ".join(row)
                 con.execute(
-                    f"insert into marts.{mart} ({names}) values ({', '.join('?' * len(row))})",
+                    f"insert into {table.name} ({names}) values ({', '.join('?' * len(row))})",
                     list(row.values()),
                 )
-        con.execute("create schema intermediate")
-        con.execute(
-            "create table intermediate.int_reporting_dates_rebuilt "
-            "(reporting_date date, week_start date)"
-        )
+        con.execute(f"create schema {rebuilt_dates.schema}")
+        con.execute(f"create table {rebuilt_dates.name} (reporting_date date, week_start date)")
         rebuilt = [day(-n) for n in range(REBUILT_DAYS)]
         con.executemany(
-            "insert into intermediate.int_reporting_dates_rebuilt values (?, ?)",
+            f"insert into {rebuilt_dates.name} values (?, ?)",
             [(d, week_of(d)) for d in rebuilt],
         )
 
@@ -292,6 +296,7 @@ def hand_made_warehouse(paths: Paths, broken: bool) -> None:
 class TestRun:
     results: dict[Invariant, tuple[str, int]]  # invariant -> (status, failing rows)
     compiled: dict[Invariant, str]  # invariant -> the SQL dbt ran
+    error: TransformError | None  # what a build failing these tests raises
 
     @property
     def failing(self) -> set[Invariant]:
@@ -311,7 +316,12 @@ def mart_tests(paths: Paths, load_date: str | None) -> TestRun:
         status = str(getattr(node_result.status, "value", node_result.status))
         results[invariant] = (status, node_result.failures or 0)
         compiled[invariant] = node_result.node.compiled_code
-    return TestRun(results, compiled)
+    try:
+        raise_for_result(result, "dbt test", paths)
+        error = None
+    except TransformError as raised:
+        error = raised
+    return TestRun(results, compiled, error)
 
 
 @dataclass
@@ -360,6 +370,44 @@ def test_a_bad_row_fails_no_other_test(broken: Warehouse) -> None:
     expected = {i for i in INVARIANTS if not i.on_the_load_filter}
     assert sorted(map(str, broken.daily.failing)) == sorted(map(str, expected))
     assert sorted(map(str, broken.full.failing)) == sorted(map(str, INVARIANTS))
+
+
+def shown(value: Any) -> str:
+    """A value as the failure shows it (dates as text, strings quoted)."""
+    if value is None:
+        return "null"
+    return repr(value) if isinstance(value, str) and not DATE_TEXT.fullmatch(value) else str(value)
+
+
+DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def failing_row_text(invariant: Invariant) -> str:
+    """What the build's error shows of the row breaking the invariant on a rebuilt date: its
+    grain key and the columns the test judges (a uniqueness test: the key it found twice)."""
+    mart_invariants = [i for i in INVARIANTS if i.mart == invariant.mart]
+    good = GOOD_MART[invariant.mart]
+    if invariant.test == "unique" and len(invariant.columns) == 1:
+        return f"unique_field={shown(good[invariant.columns[0]])}, n_records=2"
+    if invariant.test in ("unique", "not_null"):
+        row = good if invariant.test == "unique" else breaking_row(invariant, 0)
+        return ", ".join(f"{c}={shown(row[c])}" for c in invariant.columns)
+    row = breaking_row(invariant, mart_invariants.index(invariant) + 1)
+    columns = dict.fromkeys([*GRAIN[invariant.mart], *invariant.columns])
+    return ", ".join(f"{c}={shown(row[c])}" for c in columns)
+
+
+@pytest.mark.parametrize(
+    "invariant",
+    [i for i in INVARIANTS if not i.on_the_load_filter],
+    ids=[i.id for i in INVARIANTS if not i.on_the_load_filter],
+)
+def test_the_build_error_names_the_row_that_breaks_an_invariant(
+    broken: Warehouse, invariant: Invariant
+) -> None:
+    error = broken.daily.error
+    assert error is not None and error.reason.startswith("dbt test failed: test.ccpipe.")
+    assert f"    failing row: {failing_row_text(invariant)}" in error.details
 
 
 def test_clean_marts_pass_every_test(clean: Warehouse) -> None:
@@ -503,10 +551,8 @@ def late_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, dict[str
     result = invoke_dbt(paths, ["run", *select], {"load_date": LOAD})
     assert result.success, result.exception
     with duckdb.connect(str(paths.work_db), read_only=True) as con:
-        rows = con.execute(
-            "select reporting_date, late_contact_rows "
-            "from intermediate.int_reporting_dates_late_data"
-        ).fetchall()
+        late = relation(paths, "int_reporting_dates_late_data").name
+        rows = con.execute(f"select reporting_date, late_contact_rows from {late}").fetchall()
     return paths, {str(d): n for d, n in rows}
 
 
@@ -527,5 +573,5 @@ def test_late_data_is_empty_without_a_load_date(late_data) -> None:
     select = ["--select", "int_reporting_dates_late_data"]
     assert invoke_dbt(paths, ["run", *select], {}).success
     with duckdb.connect(str(paths.work_db), read_only=True) as con:
-        table = "intermediate.int_reporting_dates_late_data"
+        table = relation(paths, "int_reporting_dates_late_data").name
         assert con.execute(f"select count(*) from {table}").fetchone() == (0,)

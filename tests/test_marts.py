@@ -1,31 +1,7 @@
-"""The marts end to end: a small hand-built multi-day fixture through the daily load.
-
-Four load dates, each with a calls, a tickets and a surveys file in its landing folder:
-
-    D0 2026-10-26  D1 2026-11-02 (Mon)  D2 2026-11-03  D3 2026-11-10
-
-run one after another, each with as_of = the end of its date (the default). Every column of
-kpi_daily and call_ops_daily is checked against numbers worked out by hand below; then the
-incremental result is compared with a full refresh, and the last load is shown to have
-rebuilt only the dates it can change.
-
-The story (reporting time zone UTC, fcr_window_days 7):
-- D0: C01 K1 billing call 10-26 09:00 (answered after 10 s, talk 300 s + wrap 20 s);
-  C02 abandoned after 3 s (short); T01 K3 delivery email ticket, one-touch solved;
-  R01 CSAT 5/5 on C01.
-- D1: C11 K4 billing call transferred billing -> retention (answer 30 s; legs 120 s and
-  300 s + 30 s wrap); C12 K5 answered at 20 s exactly, flagged resolved=false; C13
-  anonymous caller (unlinked); C14 abandoned after 10 s (not short); C15 voicemail; C16
-  outbound (never counted); T11 K4 billing chat ticket 6 h after C11 (a repeat in another
-  channel); T12 opened from call C12 (paper trail, not a contact). Surveys R11 CSAT 6/7,
-  R12 NPS 9, R13 CES 2/5.
-- D2: C21 K1 billing call starting 11-02 09:00:00, exactly 7 days after C01, delivered late
-  (a repeat at the window's end: C01 loses its FCR); C22 K8 tech (answer 25 s); C23
-  abandoned after 4.5 s (short); T21 K8 tech ticket reopened, a repeat of C22; T12's next
-  version (solved). Surveys: R21 CSAT 8 on 0-10 rating C01 (late response, counts on 11-03),
-  R22 FCR survey 0, R23 CES 6/7, R24 NPS 5 on an unknown contact.
-- D3: C31 K4 billing call 11-09 15:00:01, 7 days + 1 s after T11 (no repeat), delivered
-  late; C32 K2 billing (answer 18 s); T31 K3 pending ticket. R31 CSAT 3/5, R32 FCR survey 1.
+"""The marts end to end: the hand-built story (marts_story.py) through four daily loads. Every
+column of kpi_daily and call_ops_daily is checked against numbers worked out by hand below;
+then the incremental result is compared with a full refresh, and the last load is shown to
+have rebuilt only the dates it can change, parsed nothing and run on its own load date.
 """
 
 from __future__ import annotations
@@ -33,389 +9,27 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
+from marts_story import (
+    D3,
+    DATES,
+    end_of,
+    hand_built_home,
+    query,
+    read_marts,
+    rebuilt_dates,
+    run_load,
+    write_fixture,
+)
 
-from ccpipe import cli
 from ccpipe.paths import Paths
+from ccpipe.relations import relation
 from ccpipe.transform import dbt_dirs, run_dbt_build
 
-from conftest import BI_MARTS, leg, survey, ticket, write_csv
-
-D0, D1, D2, D3 = "2026-10-26", "2026-11-02", "2026-11-03", "2026-11-10"
-DATES = [D0, D1, D2, D3]
-
-
-def unanswered(**overrides) -> dict:
-    """A leg nobody answered."""
-    blank = {"agent_id": None, "answered_at": None, "wrap_seconds": "0", "reason_code": None}
-    return leg(**{**blank, "resolved": None, **overrides})
-
-
-def write_fixture(paths: Paths) -> None:
-    """The landing files of the four load dates (see the module docstring)."""
-    calls = {
-        D0: [
-            leg(
-                call_id="C01",
-                customer_id="K1",
-                started_at="2026-10-26T09:00:00Z",
-                answered_at="2026-10-26T09:00:10Z",
-                ended_at="2026-10-26T09:05:10Z",
-                wrap_seconds="20",
-            ),
-            unanswered(
-                call_id="C02",
-                customer_id="K2",
-                started_at="2026-10-26T10:00:00Z",
-                ended_at="2026-10-26T10:00:03Z",
-                disposition="abandoned",
-            ),
-        ],
-        D1: [
-            leg(
-                call_id="C11",
-                leg_seq="1",
-                customer_id="K4",
-                started_at="2026-11-02T09:00:00Z",
-                answered_at="2026-11-02T09:00:30Z",
-                ended_at="2026-11-02T09:02:30Z",
-                wrap_seconds="0",
-                disposition="transferred",
-                resolved=None,
-            ),
-            leg(
-                call_id="C11",
-                leg_seq="2",
-                customer_id="K4",
-                queue="retention",
-                agent_id="A3",
-                started_at="2026-11-02T09:02:30Z",
-                answered_at="2026-11-02T09:02:40Z",
-                ended_at="2026-11-02T09:07:40Z",
-                wrap_seconds="30",
-            ),
-            # offsets are read as instants: 13:30+03:30 is 10:00:00Z
-            leg(
-                call_id="C12",
-                customer_id="K5",
-                started_at="2026-11-02T13:30:00+03:30",
-                answered_at="2026-11-02T10:00:20Z",
-                ended_at="2026-11-02T10:04:20Z",
-                wrap_seconds="10",
-                reason_code="Delivery ",
-                resolved="false",
-            ),
-            leg(
-                call_id="C13",
-                customer_id=None,
-                queue="sales",
-                agent_id="A4",
-                started_at="2026-11-02T11:00:00Z",
-                answered_at="2026-11-02T11:00:05Z",
-                ended_at="2026-11-02T11:03:05Z",
-                wrap_seconds="15",
-                reason_code="tech",
-            ),
-            unanswered(
-                call_id="C14",
-                customer_id="K6",
-                started_at="2026-11-02T12:00:00Z",
-                ended_at="2026-11-02T12:00:10Z",
-                disposition="abandoned",
-            ),
-            unanswered(
-                call_id="C15",
-                customer_id="K7",
-                queue="sales",
-                started_at="2026-11-02T13:00:00Z",
-                ended_at="2026-11-02T13:01:00Z",
-                disposition="voicemail",
-            ),
-            leg(
-                call_id="C16",
-                direction="outbound",
-                customer_id="K4",
-                started_at="2026-11-02T14:00:00Z",
-                answered_at="2026-11-02T14:00:01Z",
-                ended_at="2026-11-02T14:02:00Z",
-            ),
-        ],
-        D2: [
-            leg(
-                call_id="C21",
-                customer_id="K1",
-                started_at="2026-11-02T09:00:00Z",
-                answered_at="2026-11-02T09:00:15Z",
-                ended_at="2026-11-02T09:04:15Z",
-                wrap_seconds="0",
-            ),
-            leg(
-                call_id="C22",
-                customer_id="K8",
-                queue="tech",
-                agent_id="A5",
-                started_at="2026-11-03T08:00:00Z",
-                answered_at="2026-11-03T08:00:25Z",
-                ended_at="2026-11-03T08:10:25Z",
-                wrap_seconds="35",
-                reason_code="tech",
-            ),
-            unanswered(
-                call_id="C23",
-                customer_id="K9",
-                queue="tech",
-                started_at="2026-11-03T09:00:00Z",
-                ended_at="2026-11-03T09:00:04.5Z",
-                disposition="abandoned",
-            ),
-        ],
-        D3: [
-            leg(
-                call_id="C31",
-                customer_id="K4",
-                started_at="2026-11-09T15:00:01Z",
-                answered_at="2026-11-09T15:00:11Z",
-                ended_at="2026-11-09T15:03:11Z",
-                wrap_seconds="9",
-            ),
-            leg(
-                call_id="C32",
-                customer_id="K2",
-                started_at="2026-11-10T10:00:00Z",
-                answered_at="2026-11-10T10:00:18Z",
-                ended_at="2026-11-10T10:02:18Z",
-                wrap_seconds="12",
-            ),
-        ],
-    }
-    tickets = {
-        D0: [
-            ticket(
-                ticket_id="T01",
-                customer_id="K3",
-                created_at="2026-10-26T11:00:00Z",
-                first_response_at="2026-10-26T11:30:00Z",
-                solved_at="2026-10-26T13:00:00Z",
-                updated_at="2026-10-26T13:00:00Z",
-            ),
-        ],
-        D1: [
-            ticket(
-                ticket_id="T11",
-                customer_id="K4",
-                channel="chat",
-                category="Billing",
-                created_at="2026-11-02T15:00:00Z",
-                first_response_at="2026-11-02T15:10:00Z",
-                solved_at="2026-11-02T16:00:00Z",
-                updated_at="2026-11-02T16:00:00Z",
-            ),
-            ticket(
-                ticket_id="T12",
-                customer_id="K5",
-                channel="phone",
-                queue="billing",
-                status="open",
-                agent_id="A1",
-                created_at="2026-11-02T10:05:00Z",
-                first_response_at="2026-11-02T10:05:00Z",
-                solved_at=None,
-                updated_at="2026-11-02T10:05:00Z",
-                source_call_id="C12",
-            ),
-        ],
-        D2: [
-            ticket(
-                ticket_id="T12",
-                customer_id="K5",
-                channel="phone",
-                queue="billing",
-                agent_id="A1",
-                created_at="2026-11-02T10:05:00Z",
-                first_response_at="2026-11-02T10:05:00Z",
-                solved_at="2026-11-03T09:00:00Z",
-                updated_at="2026-11-03T09:00:00Z",
-                source_call_id="C12",
-            ),
-            ticket(
-                ticket_id="T21",
-                customer_id="K8",
-                category="tech",
-                created_at="2026-11-03T12:00:00Z",
-                first_response_at="2026-11-03T12:20:00Z",
-                solved_at="2026-11-03T18:00:00Z",
-                updated_at="2026-11-03T18:00:00Z",
-                reopen_count="1",
-            ),
-        ],
-        D3: [
-            ticket(
-                ticket_id="T31",
-                customer_id="K3",
-                channel="web",
-                status="pending",
-                created_at="2026-11-10T09:00:00Z",
-                first_response_at="2026-11-10T09:45:00Z",
-                solved_at=None,
-                updated_at="2026-11-10T10:00:00Z",
-            ),
-        ],
-    }
-    surveys = {
-        D0: [survey(response_id="R01", contact_id="C01", responded_at="2026-10-26T12:00:00Z")],
-        D1: [
-            survey(
-                response_id="R11",
-                contact_id="C11",
-                customer_id="K4",
-                responded_at="2026-11-02T10:00:00Z",
-                score="6",
-                scale_max="7",
-            ),
-            survey(
-                response_id="R12",
-                survey_type="nps",
-                contact_id="C12",
-                customer_id="K5",
-                responded_at="2026-11-02T11:00:00Z",
-                score="9",
-                scale_min="0",
-                scale_max="10",
-                language="fa",
-                comment="عالی بود 👍",
-            ),
-            survey(
-                response_id="R13",
-                survey_type="ces",
-                contact_type="ticket",
-                contact_id="T11",
-                customer_id="K4",
-                responded_at="2026-11-02T17:00:00Z",
-                score="2",
-                scale_max="5",
-            ),
-        ],
-        D2: [
-            survey(
-                response_id="R21",
-                contact_id="C01",
-                responded_at="2026-11-03T09:30:00Z",
-                score="8",
-                scale_min="0",
-                scale_max="10",
-            ),
-            survey(
-                response_id="R22",
-                survey_type="fcr",
-                contact_id="C22",
-                customer_id="K8",
-                responded_at="2026-11-03T10:00:00Z",
-                score="0",
-                scale_min="0",
-                scale_max="1",
-            ),
-            survey(
-                response_id="R23",
-                survey_type="ces",
-                contact_id="C22",
-                customer_id="K8",
-                responded_at="2026-11-03T10:05:00Z",
-                score="6",
-                scale_max="7",
-            ),
-            survey(
-                response_id="R24",
-                survey_type="nps",
-                contact_id="C999",
-                customer_id=None,
-                responded_at="2026-11-03T11:00:00Z",
-                score="5",
-                scale_min="0",
-                scale_max="10",
-            ),
-        ],
-        D3: [
-            survey(
-                response_id="R31",
-                contact_id="C32",
-                customer_id="K2",
-                responded_at="2026-11-10T11:00:00Z",
-                score="3",
-            ),
-            survey(
-                response_id="R32",
-                survey_type="fcr",
-                contact_id="C32",
-                customer_id="K2",
-                responded_at="2026-11-10T11:05:00Z",
-                score="1",
-                scale_min="0",
-                scale_max="1",
-            ),
-        ],
-    }
-    for feed, by_date in (("calls", calls), ("tickets", tickets), ("surveys", surveys)):
-        for day, rows in by_date.items():
-            write_csv(paths, feed, day, f"{feed}_{day}.csv", rows)
-
-
-def end_of(day: str) -> datetime:
-    """The default as_of of a date's run: the instant its day ends."""
-    return datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=1)
-
-
-def run_load(paths: Paths, day: str) -> None:
-    """`ccpipe run --date D`: ingest, quality gate, dbt build, marts gate, publish.
-
-    as_of defaults to the end of the date (the dates run in order)."""
-    assert cli.main(["--home", str(paths.home), "run", "--date", day]) == 0
-
-
-def read_marts(paths: Paths) -> dict[str, list[dict]]:
-    """Every mart, rows as dicts sorted by all columns (the working warehouse, read-only)."""
-    con = duckdb.connect(str(paths.work_db), read_only=True)
-    try:
-        tables = {}
-        for table in BI_MARTS:
-            cursor = con.execute(f"select * from marts.{table} order by all")
-            names = [d[0] for d in cursor.description]
-            tables[table] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        return tables
-    finally:
-        con.close()
-
-
-def query(paths: Paths, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(paths.work_db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-@contextmanager
-def hand_built_home(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Paths]:
-    """A fresh CCPIPE_HOME for a module's hand-built loads."""
-    home = tmp_path_factory.mktemp(name) / "home"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CCPIPE_HOME", str(home))
-        # The hand-built days differ in size on purpose (2 to 7 legs): widen the row-count
-        # trend band of the feed gate, which has its own tests.
-        patch.setenv("CCPIPE_ROW_COUNT_MIN_RATIO", "0")
-        patch.setenv("CCPIPE_ROW_COUNT_MAX_RATIO", "100")
-        yield Paths.from_env().ensure()
-
-
-def rebuilt_dates(paths: Paths) -> list[str]:
-    """The reporting dates the last build rebuilt."""
-    sql = "select reporting_date from intermediate.int_reporting_dates_rebuilt order by 1"
-    return [str(d) for (d,) in query(paths, sql)]
+from conftest import BI_MARTS
 
 
 @dataclass
@@ -432,12 +46,12 @@ class Loaded:
 
 # The row-grained tables and the date their daily loads filter on (full_build_order).
 DATE_ORDERED = {
-    "marts.fct_contacts": "reporting_date",
-    "marts.fct_survey_responses": "reporting_date",
-    "intermediate.int_calls_rolled_up": "reporting_date",
-    "intermediate.int_tickets_latest": "created_date",
-    "intermediate.int_surveys_normalised": "reporting_date",
-    "intermediate.int_surveys_attributed": "reporting_date",
+    "fct_contacts": "reporting_date",
+    "fct_survey_responses": "reporting_date",
+    "int_calls_rolled_up": "reporting_date",
+    "int_tickets_latest": "created_date",
+    "int_surveys_normalised": "reporting_date",
+    "int_surveys_attributed": "reporting_date",
 }
 
 
@@ -468,12 +82,12 @@ def load_date_filters(paths: Paths) -> set[str]:
 def rows_out_of_date_order(paths: Paths) -> dict[str, int]:
     """Per table, the rows stored (rowid order) right after a row of a later date."""
     return {
-        table: query(
+        model: query(
             paths,
             f"select count(*) from (select {column} < lag({column}) over (order by rowid) "
-            f"as is_back from {table}) where is_back",
+            f"as is_back from {relation(paths, model).name}) where is_back",
         )[0][0]
-        for table, column in DATE_ORDERED.items()
+        for model, column in DATE_ORDERED.items()
     }
 
 
@@ -545,9 +159,10 @@ NO_NPS = {
 NO_CES = {"ces_responses": 0, "ces_mean_7pt": None, "ces_net": None}
 
 
-def fcr(eligible, resolved, unlinked, handled, wilson, final) -> dict:
+def fcr(eligible, resolved, unlinked, handled, wilson, final, loaded=True) -> dict:
     rate = resolved / eligible
     return {
+        "is_date_loaded": loaded,
         "contacts_handled": handled,
         "fcr_eligible": eligible,
         "fcr_resolved": resolved,
@@ -638,10 +253,19 @@ EXPECTED_KPI_DAILY = {
         "ces_net": 100.0,
     },
     # 11-09 (D3, delivered late): C31 K4 billing, resolved, no later contact -> 1/1, meets
-    #   target. Provisional: 11-09 15:00:01 + 7 d = 11-16 > as_of 11-11. No surveys.
+    #   target. Provisional: 11-09 15:00:01 + 7 d = 11-16 > as_of 11-11, and 11-09's own
+    #   feeds were never loaded (a partial day). No surveys.
     "2026-11-09": {
         "reporting_date": "2026-11-09",
-        **fcr(eligible=1, resolved=1, unlinked=0, handled=1, wilson=WILSON_1_OF_1, final=False),
+        **fcr(
+            eligible=1,
+            resolved=1,
+            unlinked=0,
+            handled=1,
+            wilson=WILSON_1_OF_1,
+            final=False,
+            loaded=False,
+        ),
         **NO_SURVEY_FCR,
         **NO_CSAT,
         **NO_NPS,
@@ -667,8 +291,11 @@ EXPECTED_KPI_DAILY = {
 }
 
 
-def ops(offered, handled, abandoned, short, voicemail, within_sl, transferred, asa, aht) -> dict:
+def ops(
+    offered, handled, abandoned, short, voicemail, within_sl, transferred, asa, aht, loaded=True
+) -> dict:
     return {
+        "is_date_loaded": loaded,
         "calls_offered": offered,
         "calls_handled": handled,
         "calls_abandoned": abandoned,
@@ -702,7 +329,7 @@ EXPECTED_CALL_OPS_DAILY = {
     # abandon_rate = (1 - 1) / (2 - 1) = 0; service_level = 0 / (2 - 1) = 0.
     ("2026-11-03", "tech"): ops(2, 1, 1, 1, 0, 0, 0, asa=25.0, aht=635.0),
     # C31: answer 10 s, handle 180 + 9 = 189.
-    ("2026-11-09", "billing"): ops(1, 1, 0, 0, 0, 1, 0, asa=10.0, aht=189.0),
+    ("2026-11-09", "billing"): ops(1, 1, 0, 0, 0, 1, 0, asa=10.0, aht=189.0, loaded=False),
     # C32: answer 18 s, handle 120 + 12 = 132.
     ("2026-11-10", "billing"): ops(1, 1, 0, 0, 0, 1, 0, asa=18.0, aht=132.0),
 }
@@ -813,137 +440,7 @@ def test_kpis_headline_puts_fcr_first_and_flags_provisional(loaded: Loaded) -> N
     assert "BELOW TARGET; final" in final
     assert "  phone/retention: 0.0% of 1" in final
     assert headline(loaded.paths).splitlines()[0].startswith("ccpipe KPIs for 2026-11-10")
-
-
-# --------------------------------------------------------------------------- regrouping
-# A ticket update rebuilds the FCR window before the ticket only when it regroups it (new
-# customer, category, start or contact status). Four loads, reporting time zone UTC:
-#   10-29: X1 K9 billing call 09:00, resolved (no repeat yet).
-#   11-01: Y1 K9 ticket "tech", created 11-01 12:00, one-touch solved 13:00: not X1's repeat.
-#   11-14: Y1 recategorised "billing" (same start): now X1's repeat (11-01 12:00 <= 10-29
-#          09:00 + 7 d), so X1 on 10-29 must be rebuilt although maturity (as_of 11-15 - 10 d
-#          = 11-05) and the filler call (11-14 - 8 d = 11-06) do not reach it.
-#   11-16: Y1 reopened, category unchanged: only its own date 11-01 is re-judged, nothing
-#          before it. Each load also has a filler call and survey of customer K7. (The gaps
-#          between loads are longer than fcr_maturity_lookback_days: no contact's window
-#          may end inside one unless its date is rebuilt anyway.)
-REGROUP_DATES = ["2026-10-29", "2026-11-01", "2026-11-14", "2026-11-16"]
-
-
-def write_regrouping_fixture(paths: Paths) -> None:
-    y1 = {
-        "ticket_id": "Y1",
-        "customer_id": "K9",
-        "created_at": "2026-11-01T12:00:00Z",
-        "first_response_at": "2026-11-01T12:30:00Z",
-        "solved_at": "2026-11-01T13:00:00Z",
-    }
-    tickets = {
-        "2026-10-29": [
-            ticket(
-                ticket_id="F0",
-                customer_id="K5",
-                updated_at="2026-10-29T12:00:00Z",
-                created_at="2026-10-29T10:00:00Z",
-                first_response_at="2026-10-29T10:30:00Z",
-                solved_at="2026-10-29T12:00:00Z",
-            )
-        ],
-        "2026-11-01": [ticket(**y1, category="tech", updated_at="2026-11-01T13:00:00Z")],
-        "2026-11-14": [ticket(**y1, category="billing", updated_at="2026-11-14T10:00:00Z")],
-        "2026-11-16": [
-            ticket(
-                **y1,
-                category="billing",
-                updated_at="2026-11-16T10:00:00Z",
-                status="open",
-                reopen_count="1",
-            )
-        ],
-    }
-    for day in REGROUP_DATES:
-        calls = [
-            leg(
-                call_id=f"Q{day}",
-                customer_id="K7",
-                reason_code="sales",
-                started_at=f"{day}T15:00:00Z",
-                answered_at=f"{day}T15:00:10Z",
-                ended_at=f"{day}T15:05:00Z",
-            )
-        ]
-        if day == "2026-10-29":
-            calls.append(
-                leg(
-                    call_id="X1",
-                    customer_id="K9",
-                    started_at="2026-10-29T09:00:00Z",
-                    answered_at="2026-10-29T09:00:10Z",
-                    ended_at="2026-10-29T09:05:00Z",
-                )
-            )
-        write_csv(paths, "calls", day, f"calls_{day}.csv", calls)
-        write_csv(paths, "tickets", day, f"tickets_{day}.csv", tickets[day])
-        response = survey(response_id=f"S{day}", contact_id=f"Q{day}", customer_id="K7")
-        write_csv(
-            paths,
-            "surveys",
-            day,
-            f"surveys_{day}.csv",
-            [response | {"responded_at": f"{day}T16:00:00Z"}],
-        )
-
-
-@dataclass
-class Regrouped:
-    rebuilt: dict[str, list[str]]  # load date -> the reporting dates its build rebuilt
-    verdicts: dict[str, dict[str, bool | None]]  # load date -> contact -> FCR verdict
-    incremental: dict[str, list[dict]]
-    full_refresh: dict[str, list[dict]]
-
-
-@pytest.fixture(scope="module")
-def regrouped(tmp_path_factory: pytest.TempPathFactory) -> Regrouped:
-    with hand_built_home(tmp_path_factory, "regrouping") as paths:
-        write_regrouping_fixture(paths)
-        rebuilt, verdicts = {}, {}
-        for day in REGROUP_DATES:
-            run_load(paths, day)
-            rebuilt[day] = rebuilt_dates(paths)
-            verdicts[day] = dict(
-                query(
-                    paths,
-                    "select contact_id, is_first_contact_resolved from marts.fct_contacts "
-                    "where customer_id = 'K9'",
-                )
-            )
-        incremental = read_marts(paths)
-        run_dbt_build(paths, None, as_of=end_of(REGROUP_DATES[-1]), full_refresh=True)
-        return Regrouped(rebuilt, verdicts, incremental, read_marts(paths))
-
-
-def test_a_recategorised_ticket_rejudges_the_contacts_it_now_repeats(
-    regrouped: Regrouped,
-) -> None:
-    assert regrouped.verdicts["2026-11-01"] == {"X1": True, "Y1": True}
-    assert regrouped.verdicts["2026-11-14"] == {"X1": False, "Y1": True}
-    # Y1 (11-01) regrouped: 10-24 .. 11-01; the filler call: 11-06 .. 11-14.
-    assert regrouped.rebuilt["2026-11-14"] == [
-        *(f"2026-10-{d}" for d in range(24, 32)),
-        "2026-11-01",
-        *(f"2026-11-{d:02d}" for d in range(6, 15)),
-    ]
-
-
-def test_a_ticket_update_that_keeps_its_grouping_rebuilds_only_its_own_dates(
-    regrouped: Regrouped,
-) -> None:
-    # Y1 reopened: its created and old solved date 11-01 only; the filler call 11-08 .. 11-16
-    # (maturity, as_of 11-17 - 10 d = 11-07, has contacts on 11-14 and 11-16 only).
-    assert regrouped.rebuilt["2026-11-16"] == [
-        "2026-11-01",
-        *(f"2026-11-{d:02d}" for d in range(8, 17)),
-    ]
-    assert regrouped.verdicts["2026-11-16"] == {"X1": False, "Y1": False}
-    for table in BI_MARTS:
-        assert regrouped.incremental[table] == regrouped.full_refresh[table], table
+    # 11-09 holds only C31, delivered late by 11-10's feeds: a partial day, never the default
+    partial = headline(loaded.paths, "2026-11-09").splitlines()
+    assert partial[0] == "ccpipe KPIs for 2026-11-09  [PARTIAL DAY: feeds not loaded]"
+    assert "PARTIAL DAY: its own feeds were not loaded" in partial[4]

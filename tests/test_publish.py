@@ -35,6 +35,7 @@ from ccpipe.publication.state import (
     record_build_started,
     record_rebuilt_dates,
 )
+from ccpipe.relations import relation
 from ccpipe.warehouse import connect
 
 from conftest import give_manifest
@@ -82,6 +83,7 @@ def test_publish_copies_tables_views_constraints_and_descriptions(paths: Paths) 
         ).fetchall() == [
             ("kpi_daily", "BASE TABLE"),
             ("kpi_latest", "BASE TABLE"),
+            ("marts", "BASE TABLE"),  # meta.marts: every mart with its grain
             ("publication", "BASE TABLE"),
         ]
         assert bi.execute(
@@ -95,10 +97,12 @@ def test_publish_copies_tables_views_constraints_and_descriptions(paths: Paths) 
             ).fetchone()[0]
             == "one row per day"
         )
+        # a working mart's own comment is kept; a column without one gets its dbt description
+        documented = dict(relation(paths, "kpi_daily").columns)["reporting_date"]
         assert bi.execute(
             "select column_name, comment from duckdb_columns() "
             "where table_name = 'kpi_daily' order by column_index"
-        ).fetchall() == [("reporting_date", None), ("fcr_rate", "resolved / eligible")]
+        ).fetchall() == [("reporting_date", documented), ("fcr_rate", "resolved / eligible")]
     record = read_publication(paths)
     assert record["publication_id"] == publication.publication_id
     assert str(record["load_date"]) == "2026-11-04"
@@ -282,7 +286,7 @@ import duckdb
 
 path, out, stop, mode = sys.argv[1:5]
 QUERY = '''
-    select (select publication_id from marts.meta.publication),
+    select (select publication_id from meta.publication),
            (select count(*) from marts.fct_contacts),
            (select count(*) from marts.kpi_daily),
            (select sum(hash(reporting_date, fcr_eligible, fcr_resolved, contacts_handled))

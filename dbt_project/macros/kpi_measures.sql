@@ -111,7 +111,9 @@ kpi_counts as (
         cast({{ var('fcr_target') }} as double) as fcr_target,
         {{ safe_ratio('fcr_resolved', 'fcr_eligible') }} >= {{ var('fcr_target') }}
             as fcr_meets_target,
-        fcr_is_final,
+        -- final only where every contact is and the date's own feeds were loaded
+        fcr_is_final and {{ is_date_loaded('reporting_date') }} as fcr_is_final,
+        {{ is_date_loaded('reporting_date') }} as is_date_loaded,
         cast(fcr_survey_responses as bigint) as fcr_survey_responses,
         cast({{ safe_ratio('fcr_survey_yes', 'fcr_survey_responses') }} as double)
             as fcr_survey_rate,

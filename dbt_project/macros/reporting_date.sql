@@ -25,3 +25,17 @@
     select {{ offset }} as day_offset{% if not loop.last %} union all{% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- Whether a reporting date's own feeds were loaded (int_dates_loaded): a daily mart row on a
+    date that was not holds only what other dates' files delivered. -#}
+{% macro is_date_loaded(date_column) -%}
+    {#- the loaded dates renamed, so an unqualified date_column names the caller's row -#}
+    exists (
+        select 1
+        from (
+            select loaded.reporting_date as loaded_date
+            from {{ ref('int_dates_loaded') }} as loaded
+        ) as dates_loaded
+        where dates_loaded.loaded_date = {{ date_column }}
+    )
+{%- endmacro %}

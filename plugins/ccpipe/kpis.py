@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from ccpipe.paths import Paths
@@ -13,22 +12,11 @@ class KpisError(RuntimeError):
     """No marts to read, or no row for the asked date."""
 
 
-@dataclass(frozen=True)
-class Source:
-    path: Path
-    label: str
-
-
-def marts_source(paths: Paths) -> Source:
-    """The published ccpipe.duckdb; the working warehouse's marts schema until one exists."""
+def published_source(paths: Paths) -> Path:
+    """The published file: what BI reads, and so what the table shows."""
     if paths.published_db.exists():
-        return Source(paths.published_db, f"published marts {paths.published_db}")
-    if paths.work_db.exists():
-        return Source(
-            paths.work_db,
-            f"working warehouse {paths.work_db} (schema marts; nothing published yet)",
-        )
-    raise KpisError(f"no marts under {paths.home}: run `ccpipe run --date D` first")
+        return paths.published_db
+    raise KpisError(f"nothing published under {paths.home} yet: run `ccpipe run --date D` first")
 
 
 def percent(value: float | None, digits: int = 1) -> str:
@@ -49,48 +37,52 @@ def fetch_row(con: Connection, sql: str, params: list) -> dict | None:
     return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
-def read_day(source: Source, date: str | None) -> tuple[dict, list[dict]]:
-    # Attached under one alias: the published file's catalog is itself named `marts`.
-    con = connect(None)
-    try:
-        con.execute("attach ? as src (read_only)", [str(source.path)])
+def read_day(source: Path, date: str | None) -> tuple[dict, list[dict]]:
+    """The date's kpi_daily row (default: the latest date whose feeds were loaded; a partial
+    day is never the default) and its queues under target."""
+    with connect(source, read_only=True) as con:
         if date is None:
-            latest = con.execute("select max(reporting_date) from src.marts.kpi_daily").fetchone()[
-                0
-            ]
+            latest = con.execute(
+                "select max(reporting_date) from marts.kpi_daily where is_date_loaded"
+            ).fetchone()[0]
             if latest is None:
-                raise KpisError(f"marts.kpi_daily is empty in {source.label}")
+                raise KpisError(f"{source}: marts.kpi_daily holds no loaded date")
             date = str(latest)
-        day = fetch_row(con, "select * from src.marts.kpi_daily where reporting_date = ?", [date])
+        day = fetch_row(con, "select * from marts.kpi_daily where reporting_date = ?", [date])
         if day is None:
-            raise KpisError(f"no kpi_daily row for {date} in {source.label}")
+            raise KpisError(f"{source}: marts.kpi_daily has no row for {date}")
         cursor = con.execute(
             "select channel, queue, fcr_rate, fcr_eligible, is_significant "
-            "from src.marts.fcr_target_breaches where reporting_date = ? "
+            "from marts.fcr_target_breaches where reporting_date = ? "
             "order by is_significant desc, fcr_rate, channel, queue",
             [date],
         )
         names = [d[0] for d in cursor.description]
         breaches = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         return day, breaches
-    finally:
-        con.close()
+
+
+def day_flag(day: dict) -> str:
+    if not day["is_date_loaded"]:
+        return "  [PARTIAL DAY: feeds not loaded]"
+    return "" if day["fcr_is_final"] else "  [FCR PROVISIONAL]"
 
 
 def headline(paths: Paths, date: str | None = None) -> str:
     """The day's headline table: FCR against target first, provisional FCR marked clearly."""
-    source = marts_source(paths)
+    source = published_source(paths)
     day, breaches = read_day(source, date)
     final = day["fcr_is_final"]
     if day["fcr_rate"] is None:
         verdict = "no eligible contacts"
     else:
         verdict = "meets target" if day["fcr_meets_target"] else "BELOW TARGET"
-    maturity = (
-        "final"
-        if final
-        else "PROVISIONAL: repeat-contact windows still open, the rate can still fall"
-    )
+    if not day["is_date_loaded"]:
+        maturity = "PARTIAL DAY: its own feeds were not loaded, only other dates' late rows"
+    elif final:
+        maturity = "final"
+    else:
+        maturity = "PROVISIONAL: repeat-contact windows still open, the rate can still fall"
     rows = [
         (
             "FCR",
@@ -136,8 +128,8 @@ def headline(paths: Paths, date: str | None = None) -> str:
     ]
     width = max(len(r[0]) for r in rows)
     lines = [
-        f"ccpipe KPIs for {day['reporting_date']}" + ("" if final else "  [FCR PROVISIONAL]"),
-        f"source: {source.label}",
+        f"ccpipe KPIs for {day['reporting_date']}" + day_flag(day),
+        f"source: published marts {source}",
         "",
         f"{'metric':<{width}}  {'value':>7}  {'target':>6}  detail",
     ]

@@ -89,12 +89,12 @@ BREACH_QUERY = """
     select reporting_date, null as channel, null as queue, fcr_eligible, fcr_rate,
            fcr_target, fcr_ci_high, fcr_ci_high < fcr_target as is_significant, fcr_is_final
     from marts.kpi_daily
-    where reporting_date = ? and fcr_rate < fcr_target
+    where reporting_date = ? and fcr_rate < fcr_target and is_date_loaded
     union all
     select reporting_date, channel, queue, fcr_eligible, fcr_rate,
            fcr_target, fcr_ci_high, is_significant, fcr_is_final
     from marts.fcr_target_breaches
-    where reporting_date = ?
+    where reporting_date = ? and is_date_loaded
     order by channel nulls first, queue
 """
 

@@ -134,16 +134,13 @@ def build_marts(
     return as_of
 
 
-def gate_marts(
-    paths: Paths, load_date: str, settings: Settings | None = None, restated: bool = False
-):
+def gate_marts(paths: Paths, load_date: str, restated: bool = False):
     """Step 4: the rebuilt marts against their suites; only then are they publishable. A
     restatement (restated) is not compared with what it replaces."""
     from ccpipe.publication.state import mark_gated
     from ccpipe.quality import validate_marts
 
-    settings = settings or use_settings(paths)
-    report = validate_marts(paths, load_date, settings=settings, compare_published=not restated)
+    report = validate_marts(paths, load_date, compare_published=not restated)
     mark_gated(paths, load_date)
     return report
 
@@ -174,7 +171,7 @@ def run_date(load_date: str, as_of: datetime | None = None, paths: Paths | None 
     ingest(paths, load_date, settings)
     gate_feeds(paths, load_date, settings)
     as_of = build_marts(paths, load_date, as_of, settings=settings)
-    gate_marts(paths, load_date, settings)
+    gate_marts(paths, load_date)
     publish(paths, load_date, as_of)
     report(check_fcr_target(paths, load_date, settings.fcr_min_sample))
 
@@ -195,7 +192,7 @@ def rebuild(as_of: datetime | None = None, paths: Paths | None = None) -> dateti
         raise ValueError(f"nothing loaded under {paths.home} yet: run `ccpipe run` first")
     as_of = as_of or (basis[0] if basis else end_of_date(latest))
     build_marts(paths, None, as_of, full_refresh=True, settings=settings)
-    gate_marts(paths, latest.isoformat(), settings, restated=True)
+    gate_marts(paths, latest.isoformat(), restated=True)
     publish(paths, None, as_of)
     return as_of
 

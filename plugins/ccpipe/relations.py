@@ -26,6 +26,9 @@ class Relation:
     schema: str
     identifier: str
     folder: str  # the first folder under models/: staging, intermediate or marts
+    grain: tuple[str, ...] = ()  # the columns one row stands for (meta.grain), if declared
+    description: str = ""
+    columns: tuple[tuple[str, str], ...] = ()  # (column, description) as documented in dbt
 
     @property
     def name(self) -> str:
@@ -61,12 +64,24 @@ def models(paths: Paths) -> dict[str, Relation]:
     if cached is None or cached[0] != stamp:
         nodes = json.loads(path.read_text(encoding="utf-8"))["nodes"].values()
         found = {
-            node["name"]: Relation(node["name"], node["schema"], node["alias"], node["fqn"][1])
+            node["name"]: Relation(
+                node["name"],
+                node["schema"],
+                node["alias"],
+                node["fqn"][1],
+                tuple(node["config"].get("meta", {}).get("grain", ())),
+                one_line(node.get("description", "")),
+                tuple((c, one_line(d.get("description", ""))) for c, d in node["columns"].items()),
+            )
             for node in nodes
             if node["resource_type"] == "model" and node["package_name"] == PROJECT
         }
         cached = _CACHE[path] = (stamp, found)
     return cached[1]
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def relation(paths: Paths, model: str) -> Relation:
@@ -77,9 +92,20 @@ def relation(paths: Paths, model: str) -> Relation:
         raise KeyError(f"the dbt project has no model {model!r}") from None
 
 
+def mart_relations(paths: Paths) -> list[Relation]:
+    """The marts BI reads (the models under models/marts/), by name."""
+    marts = [r for r in models(paths).values() if r.folder == MARTS_FOLDER]
+    return sorted(marts, key=lambda r: r.model)
+
+
+def relation_of_node(paths: Paths, unique_id: str) -> Relation | None:
+    """The model a dbt node id (model.ccpipe.<name>) names, if it is one of the project's."""
+    return models(paths).get(unique_id.removeprefix(f"model.{PROJECT}."))
+
+
 def mart_schema(paths: Paths) -> str:
     """The working warehouse's schema of the marts (the models under models/marts/)."""
-    schemas = {r.schema for r in models(paths).values() if r.folder == MARTS_FOLDER}
+    schemas = {r.schema for r in mart_relations(paths)}
     if len(schemas) != 1:
         raise ValueError(f"models/{MARTS_FOLDER}/ builds into {sorted(schemas)}, not one schema")
     return schemas.pop()

@@ -144,7 +144,7 @@ class Settings:
         date(2020, 1, 1), "pipeline", "first date the Airflow schedule covers"
     )
     sources: tuple[str, ...] = setting(
-        CANONICAL_SOURCES, "pipeline", "active input sources", _sources
+        CANONICAL_SOURCES, "pipeline", "active input sources", _sources, dbt=True
     )
     duckdb_memory_limit: str = setting(
         DEFAULT_MEMORY_LIMIT, "pipeline", "DuckDB memory budget of a load", _memory

@@ -67,7 +67,8 @@ final as (
             as double
         ) as service_level,
         cast(aht_seconds as double) as aht_seconds,
-        cast({{ safe_ratio('calls_transferred', 'calls_handled') }} as double) as transfer_rate
+        cast({{ safe_ratio('calls_transferred', 'calls_handled') }} as double) as transfer_rate,
+        {{ is_date_loaded('reporting_date') }} as is_date_loaded
 
     from call_counts
 

@@ -47,7 +47,8 @@ final as (
         cast(ces_mean_7pt as double) as ces_mean_7pt,
         cast(ces_agree as bigint) as ces_agree,
         cast(ces_disagree as bigint) as ces_disagree,
-        cast({{ net_score('ces_agree', 'ces_disagree', 'ces_responses') }} as double) as ces_net
+        cast({{ net_score('ces_agree', 'ces_disagree', 'ces_responses') }} as double) as ces_net,
+        {{ is_date_loaded('reporting_date') }} as is_date_loaded
 
     from per_scale
 

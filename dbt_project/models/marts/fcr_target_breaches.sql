@@ -20,7 +20,8 @@ breaches as (
         fcr_ci_high,
         -- significant: even the top of the 95% interval is under target
         fcr_ci_high < fcr_target as is_significant,
-        fcr_is_final
+        fcr_is_final,
+        is_date_loaded
 
     from queue_days
     where fcr_rate < fcr_target

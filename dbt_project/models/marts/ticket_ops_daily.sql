@@ -63,7 +63,8 @@ final as (
         cast(created.first_reply_minutes_median as double) as first_reply_minutes_median,
         cast(created.first_reply_minutes_p90 as double) as first_reply_minutes_p90,
         cast(solved.resolution_hours_median as double) as resolution_hours_median,
-        cast(solved.resolution_hours_p90 as double) as resolution_hours_p90
+        cast(solved.resolution_hours_p90 as double) as resolution_hours_p90,
+        {{ is_date_loaded('grain_keys.reporting_date') }} as is_date_loaded
 
     from grain_keys
     left join created

@@ -3,7 +3,8 @@
     without `dbt deps`. -#}
 {% test accepted_range(model, column_name, min_value, max_value) %}
 
-select {{ column_name }}
+-- whole rows, so a failure can name the row by its grain key
+select *
 from {{ model }}
 where {{ column_name }} < {{ min_value }}
     or {{ column_name }} > {{ max_value }}

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ccpipe.paths import Paths
+from ccpipe.publication.descriptions import DATE_KEYS, describe_marts, with_primary_key
 from ccpipe.publication.generations import (
     DRAFT_SUFFIX,
     GENERATION_SUFFIX,
@@ -49,12 +50,11 @@ from ccpipe.publication.state import (
     record_publication,
     require_gate_mark,
 )
-from ccpipe.relations import mart_schema
+from ccpipe.relations import Relation, mart_relations, mart_schema
 from ccpipe.warehouse import Connection, WarehouseError, connect, quote_ident, sql_literal
 
 PUBLISHED_SCHEMA = "marts"  # what BI reads in the published file
 META_SCHEMA = "meta"
-DATE_KEYS = ("reporting_date", "week_start")  # every mart is rebuilt by one of them
 # The file format every published file is written in: what DuckDB 1.4 and newer read (the
 # shells, JDBC and Node drivers and duckdb-engine that BI tools ship lag the Python package).
 STORAGE_VERSION = "v1.4.0"
@@ -119,9 +119,11 @@ def attach_spare(
     return None
 
 
-def copy_marts(con: Connection, source: Path, work_schema: str) -> dict[str, int]:
+def copy_marts(
+    con: Connection, source: Path, work_schema: str, marts: dict[str, Relation]
+) -> dict[str, int]:
     """Copy every table and view of the work warehouse's marts schema, as tables, keeping
-    the tables' constraints and the dbt descriptions (table and column comments).
+    the tables' constraints and declaring the date-grained marts' grain as primary key.
 
     The draft is the current catalog `pub` while it is written (a file opens as the catalog
     its name starts with; the published one as `ccpipe`).
@@ -146,19 +148,6 @@ def copy_marts(con: Connection, source: Path, work_schema: str) -> dict[str, int
             [work_schema],
         ).fetchall()
     )
-    comments = con.execute(
-        """
-        select table_name, null as column_name, comment from duckdb_tables()
-        where database_name = 'work' and schema_name = ? and comment is not null
-        union all
-        select view_name, null, comment from duckdb_views()
-        where database_name = 'work' and schema_name = ? and comment is not null
-        union all
-        select table_name, column_name, comment from duckdb_columns()
-        where database_name = 'work' and schema_name = ? and comment is not null
-        """,
-        [work_schema] * 3,
-    ).fetchall()
     con.execute(f"create schema {PUBLISHED_SCHEMA}")
     rows: dict[str, int] = {}
     for name, is_view in relations:
@@ -167,17 +156,9 @@ def copy_marts(con: Connection, source: Path, work_schema: str) -> dict[str, int
         if is_view:
             con.execute(f"create table {target} as select * from {source_rel}")
         else:
-            con.execute(published_ddl(ddl[name], work_schema))
+            con.execute(with_primary_key(published_ddl(ddl[name], work_schema), marts.get(name)))
             con.execute(f"insert into {target} select * from {source_rel}")
         rows[name] = con.execute(f"select count(*) from {target}").fetchone()[0]
-    for table, column, comment in comments:
-        subject = f"{PUBLISHED_SCHEMA}.{quote_ident(table)}"
-        if column is None:
-            con.execute(f"comment on table {subject} is {sql_literal(comment)}")
-        else:
-            con.execute(
-                f"comment on column {subject}.{quote_ident(column)} is {sql_literal(comment)}"
-            )
     return rows
 
 
@@ -298,6 +279,7 @@ def publish_marts(
 ) -> Publication:
     """Publish the working warehouse's marts as the new published file, atomically."""
     work_schema = mart_schema(paths)
+    marts = mart_relations(paths)
     target = paths.published_db
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_drafts(target)
@@ -335,7 +317,10 @@ def publish_marts(
                 )
                 con.execute("use pub")
                 con.execute("begin transaction")
-                table_rows, mode = copy_marts(con, paths.work_db, work_schema), "copied"
+                by_name = {m.identifier: m for m in marts}
+                table_rows = copy_marts(con, paths.work_db, work_schema, by_name)
+                mode = "copied"
+            describe_marts(con, work_schema, PUBLISHED_SCHEMA, META_SCHEMA, marts)
             con.execute("use pub")
             publication = Publication(
                 target, publication_id, datetime.now(UTC), load_date, as_of, table_rows, mode

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from ccpipe.quality.feed_batches import Explanation, feed_parameters
 from ccpipe.quality.frames import arrow_frame, select_expression
 from ccpipe.quality.gx_project import GxProject, gx_project, gx_run_id, new_run_id
 from ccpipe.quality.history import write_history
-from ccpipe.quality.mart_batches import MART_SCHEMA, PUBLISHED, attach_published, mart_batch_sql
+from ccpipe.quality.mart_batches import PUBLISHED, attach_published, comparison_batch_sql
 from ccpipe.quality.report import (
     FAILING_ROWS,
     FEED_ROW_ID,
@@ -24,6 +25,7 @@ from ccpipe.quality.report import (
     failing_rows,
     observed_text,
 )
+from ccpipe.relations import relation
 from ccpipe.settings import Settings, load_settings
 from ccpipe.suites import (
     expectation_columns,
@@ -47,7 +49,6 @@ def run_suite(
     row_id: list[str],
     run_id: Any,
     batch: str,
-    settings: Settings,
     explanations: dict[str, Explanation] | None = None,
 ) -> tuple[SuiteRun, Any]:
     started = time.perf_counter()
@@ -96,22 +97,48 @@ def run_suite(
     return run, key
 
 
-def record_and_judge(
-    con: Connection,
-    project: GxProject,
-    report: GateReport,
-    keys: list[Any],
-) -> GateReport:
-    """Render Data Docs, keep every result in the history table, raise when any failed."""
-    pages = project.build_docs(keys, [s.suite for s in report.suites])
-    for suite, key in zip(report.suites, keys, strict=True):
-        suite.docs_page = pages.get(key)
-    report.docs = str(project.docs_index)
-    write_history(con, report, datetime.now(UTC))
-    if not report.success:
-        raise GateError(report)
-    log.info("%s", report.summary())
-    return report
+@dataclass
+class GateRun:
+    """One gate's run over a load date: the suites validated so far and their stored results."""
+
+    project: GxProject
+    gx_run: Any
+    report: GateReport
+    keys: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, paths: Paths, stage: str, load_date: str, run_id: str | None) -> GateRun:
+        run_id = run_id or new_run_id(load_date)
+        report = GateReport(stage, load_date, run_id, [])
+        return cls(gx_project(paths.ensure()), gx_run_id(run_id), report)
+
+    def validate(
+        self,
+        suite: dict[str, Any],
+        frame: Any,
+        parameters: dict[str, Any],
+        row_id: list[str],
+        batch: str,
+        explanations: dict[str, Explanation] | None = None,
+    ) -> None:
+        run, key = run_suite(
+            self.project, suite, frame, parameters, row_id, self.gx_run, batch, explanations
+        )
+        self.report.suites.append(run)
+        self.keys.append(key)
+
+    def record_and_judge(self, con: Connection) -> GateReport:
+        """Render Data Docs, keep every result in the history table, raise when any failed."""
+        report = self.report
+        pages = self.project.build_docs(self.keys, [s.suite for s in report.suites])
+        for suite, key in zip(report.suites, self.keys, strict=True):
+            suite.docs_page = pages.get(key)
+        report.docs = str(self.project.docs_index)
+        write_history(con, report, datetime.now(UTC))
+        if not report.success:
+            raise GateError(report)
+        log.info("%s", report.summary())
+        return report
 
 
 def validate_feeds(
@@ -124,11 +151,7 @@ def validate_feeds(
     """Validate each feed's batch of one date against its whole suite; raise GateError
     (after recording every result) when any expectation fails."""
     settings = settings or load_settings(paths)
-    run_id = run_id or new_run_id(load_date)
-    project = gx_project(paths.ensure())
-    gx_run = gx_run_id(run_id)
-    report = GateReport("feeds", load_date, run_id, [])
-    keys = []
+    gate = GateRun.start(paths, "feeds", load_date, run_id)
     with connect(paths.work_db) as con:
         ensure_raw_schema(con)
         for feed in feeds or tuple(FEEDS):
@@ -146,20 +169,8 @@ def validate_feeds(
             parameters, explanations = feed_parameters(con, feed, load_date, settings)
             log.info("batch %s %s read in %.2fs", table, load_date, time.perf_counter() - started)
             batch = f"{RAW_SCHEMA}.{table} where _load_date = {load_date}"
-            run, key = run_suite(
-                project,
-                suite,
-                frame,
-                parameters,
-                list(FEED_ROW_ID),
-                gx_run,
-                batch,
-                settings,
-                explanations,
-            )
-            report.suites.append(run)
-            keys.append(key)
-        return record_and_judge(con, project, report, keys)
+            gate.validate(suite, frame, parameters, list(FEED_ROW_ID), batch, explanations)
+        return gate.record_and_judge(con)
 
 
 def validate_marts(
@@ -167,45 +178,27 @@ def validate_marts(
     load_date: str,
     run_id: str | None = None,
     marts: tuple[str, ...] | None = None,
-    settings: Settings | None = None,
     compare_published: bool = True,
 ) -> GateReport:
-    """Validate every mart of the working warehouse (schema marts) against its suite, after
-    dbt and before publishing; raise GateError (after recording every result) on a failure.
-    compare_published=False judges the marts as a first publication would be (a deliberate
-    restatement of every date is not held to what it replaces)."""
-    settings = settings or load_settings(paths)
-    run_id = run_id or new_run_id(load_date)
-    project = gx_project(paths.ensure())
-    gx_run = gx_run_id(run_id)
-    report = GateReport("marts", load_date, run_id, [])
-    keys = []
-    names = [f"{MART_SCHEMA}.{m}" for m in marts] if marts else mart_suite_names()
+    """Validate the marts of the working warehouse against their suites (the build beside
+    what BI reads now), after dbt and before publishing; raise GateError (after recording
+    every result) on a failure. compare_published=False judges the marts as a first
+    publication would be (a deliberate restatement of every date is not held to what it
+    replaces)."""
+    gate = GateRun.start(paths, "marts", load_date, run_id)
+    names = [f"marts.{m}" for m in marts] if marts else mart_suite_names()
     with connect(paths.work_db) as con:
-        ensure_raw_schema(con)
         published = compare_published and attach_published(con, paths)
-        try:
-            for name in names:
-                suite = load_suite(name)
-                mart = suite["meta"]["mart"]
-                if not table_columns(con, MART_SCHEMA, mart):
-                    frame_sql, sql_parameters, batch = (
-                        "select null as _missing where false",
-                        [],
-                        f"{MART_SCHEMA}.{mart} (missing)",
-                    )
-                else:
-                    frame_sql, sql_parameters, batch = mart_batch_sql(
-                        con, mart, suite, load_date, published
-                    )
-                arrow = con.sql(frame_sql, params=sql_parameters or None).to_arrow_table()
-                frame = arrow_frame(arrow, key_columns(suite))
-                run, key = run_suite(
-                    project, suite, frame, {}, suite["meta"]["grain"], gx_run, batch, settings
-                )
-                report.suites.append(run)
-                keys.append(key)
-        finally:
-            if published:
-                con.execute(f"detach {PUBLISHED}")
-        return record_and_judge(con, project, report, keys)
+        for name in names:
+            suite = load_suite(name)
+            built = relation(paths, suite["meta"]["mart"])
+            if table_columns(con, built.schema, built.identifier):
+                frame_sql, batch = comparison_batch_sql(con, paths, suite, published)
+            else:
+                frame_sql = "select null as _missing where false"
+                batch = f"{built.schema}.{built.identifier} (missing)"
+            frame = arrow_frame(con.sql(frame_sql).to_arrow_table(), key_columns(suite))
+            gate.validate(suite, frame, {}, suite["meta"]["grain"], batch)
+        if published:
+            con.execute(f"detach {PUBLISHED}")
+        return gate.record_and_judge(con)

@@ -27,4 +27,4 @@ def run_dbt_build(
         args.append("--full-refresh")
     run_values = {"load_date": load_date, "as_of": as_of_text(as_of)}
     result = invoke_dbt(paths, args, run_values, settings or load_settings(paths))
-    raise_for_result(result, f"dbt build (load_date={load_date})")
+    raise_for_result(result, f"dbt build (load_date={load_date})", paths)

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from ccpipe.paths import Paths, project_dir
-from ccpipe.relations import dbt_target_dir
+from ccpipe.relations import dbt_target_dir, relation_of_node
 from ccpipe.settings import Settings
-from ccpipe.warehouse import release_dbt_connections
+from ccpipe.warehouse import connect, release_dbt_connections
 
 # The run values and the environment variables dbt reads them from (macro run_value, only
 # when nodes run). Not --vars: vars that change every run make dbt parse the whole project
@@ -22,7 +22,15 @@ RUN_VALUE_ENV = {"load_date": "CCPIPE_LOAD_DATE", "as_of": "CCPIPE_AS_OF"}
 
 
 class TransformError(RuntimeError):
-    """The dbt build failed: the message names the failing node and its error."""
+    """The dbt build failed: the message names each failing node and its error. A failed data
+    test also shows a few of the rows that break it (`details`, after the first line, which is
+    the `reason` a person reads first)."""
+
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__("\n".join([message, *details]))
+        if details:
+            self.reason = message
+        self.details = list(details)
 
 
 def dbt_dirs(paths: Paths) -> dict[str, Path]:
@@ -100,24 +108,64 @@ def invoke_dbt(
             release_dbt_connections()
 
 
-def failures(result: Any) -> list[str]:
-    """One line per failed node of a dbt result: its name and dbt's message."""
-    lines = []
-    for node_result in getattr(result.result, "results", None) or []:
-        status = str(getattr(node_result.status, "value", node_result.status))
-        if status in {"error", "fail", "runtime error"}:
-            node = getattr(node_result, "node", None)
-            name = getattr(node, "unique_id", None) or getattr(node, "name", "?")
-            message = " ".join(str(node_result.message or status).split())
-            lines.append(f"{name}: {message}")
-    return lines
+FAILING_ROWS = 5  # rows shown per failed data test
 
 
-def raise_for_result(result: Any, what: str) -> None:
+def failed_nodes(result: Any) -> list[Any]:
+    """The node results of a dbt result that failed or errored."""
+    return [
+        node_result
+        for node_result in getattr(result.result, "results", None) or []
+        if str(getattr(node_result.status, "value", node_result.status))
+        in {"error", "fail", "runtime error"}
+    ]
+
+
+def node_line(node_result: Any) -> str:
+    node = getattr(node_result, "node", None)
+    name = getattr(node, "unique_id", None) or getattr(node, "name", "?")
+    return f"{name}: {' '.join(str(node_result.message or node_result.status).split())}"
+
+
+def value_text(value: Any) -> str:
+    if value is None:
+        return "null"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def rows_failing_test(paths: Paths, node_result: Any) -> list[str]:
+    """A few rows a failed data test found, read again with its own compiled SQL: the tested
+    model's grain key and the columns the test judges, when it returns whole rows."""
+    node = getattr(node_result, "node", None)
+    sql = getattr(node, "compiled_code", None)
+    if getattr(node, "resource_type", None) != "test" or not sql:
+        return []
+    tested = relation_of_node(paths, getattr(node, "attached_node", None) or "")
+    kwargs = getattr(getattr(node, "test_metadata", None), "kwargs", {}) or {}
+    judged = [node.column_name, kwargs.get("other_column")] if node.column_name else []
+    wanted = [*(tested.grain if tested else ()), *(c for c in judged if c)]
+    with connect(paths.work_db, read_only=True) as con:
+        cursor = con.execute(f"select * from ({sql}) as failing limit {FAILING_ROWS}")
+        names = [d[0] for d in cursor.description]
+        shown = [n for n in dict.fromkeys(wanted) if n in names] or names
+        return [
+            ", ".join(f"{n}={value_text(row[names.index(n)])}" for n in shown)
+            for row in cursor.fetchall()
+        ]
+
+
+def raise_for_result(result: Any, what: str, paths: Paths | None = None) -> None:
     if result.success:
         return
-    lines = failures(result)
+    failed = failed_nodes(result)
+    lines = [node_line(n) for n in failed]
     if not lines and result.exception is not None:
         lines = [f"{type(result.exception).__name__}: {result.exception}"]
     detail = "; ".join(lines) if lines else "dbt reported failure without a node (see dbt log)"
-    raise TransformError(f"{what} failed: {detail}")
+    details = []
+    for node_result in failed if paths is not None else []:
+        rows = rows_failing_test(paths, node_result)
+        if rows:
+            details.append(f"  {node_line(node_result)}")
+            details += [f"    failing row: {row}" for row in rows]
+    raise TransformError(f"{what} failed: {detail}", details)

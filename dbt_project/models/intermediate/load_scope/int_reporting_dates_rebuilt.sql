@@ -112,6 +112,9 @@ maturity_dates as (
 
 dates_rebuilt as (
 
+    -- the load date itself: its rows now say its feeds were loaded
+    select {{ load_date_literal() }} as reporting_date
+    union
     select reporting_date from fcr_window_dates
     union
     select reporting_date from solved_dates_touched
