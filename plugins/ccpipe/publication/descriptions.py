@@ -18,11 +18,11 @@ def primary_key(mart: Relation) -> tuple[str, ...]:
     return mart.grain if mart.grain and mart.grain[0] in DATE_KEYS else ()
 
 
-def with_primary_key(ddl: str, mart: Relation | None) -> str:
-    """A CREATE TABLE statement with the mart's primary key, if it has one and the statement
-    declares none yet."""
+def with_primary_key(ddl: str, mart: Relation | None, columns: list[str]) -> str:
+    """A CREATE TABLE statement of a table with these columns, with the mart's primary key
+    if it has one the table can hold and the statement declares none yet."""
     key = primary_key(mart) if mart else ()
-    if not key or "PRIMARY KEY" in ddl.upper():
+    if not key or not set(key) <= set(columns) or "PRIMARY KEY" in ddl.upper():
         return ddl
     body = ddl.rstrip().removesuffix(";").rstrip()
     return f"{body.removesuffix(')')}, PRIMARY KEY ({', '.join(map(quote_ident, key))}));"

@@ -148,6 +148,7 @@ def copy_marts(
             [work_schema],
         ).fetchall()
     )
+    columns = mart_columns(con, "work", work_schema)
     con.execute(f"create schema {PUBLISHED_SCHEMA}")
     rows: dict[str, int] = {}
     for name, is_view in relations:
@@ -156,7 +157,10 @@ def copy_marts(
         if is_view:
             con.execute(f"create table {target} as select * from {source_rel}")
         else:
-            con.execute(with_primary_key(published_ddl(ddl[name], work_schema), marts.get(name)))
+            names = [column for column, _, _ in columns[name]]
+            con.execute(
+                with_primary_key(published_ddl(ddl[name], work_schema), marts.get(name), names)
+            )
             con.execute(f"insert into {target} select * from {source_rel}")
         rows[name] = con.execute(f"select count(*) from {target}").fetchone()[0]
     return rows
