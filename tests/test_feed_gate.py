@@ -37,8 +37,7 @@ from ccpipe.ingest import IngestError, ingest_date
 from ccpipe.paths import Paths, project_dir
 from ccpipe.quality import GateError, validate_feeds
 from ccpipe.rules import compile_expectation
-from ccpipe.settings import SettingsError, load_settings
-from ccpipe.suites import expectation_label, load_suite, mart_suite_names
+from ccpipe.suites import expectation_columns, expectation_label, load_suite, mart_suite_names
 from ccpipe.warehouse import connect
 
 from conftest import leg, survey, ticket, write_csv
@@ -483,7 +482,8 @@ DROPPED = {"calls": "queue", "tickets": "category", "surveys": "responded_at"}
 def test_a_missing_required_column_stops_the_gate(required_missing, suite):
     present = [c for c in FEEDS[suite].column_names if c != DROPPED[suite]]
     checked = sorted(
-        {c for e in load_suite(suite)["expectations"] for c in columns_of(e)} & set(present)
+        {c for e in load_suite(suite)["expectations"] for c in expectation_columns(e)}
+        & set(present)
         | {"_source_file", "_source_line"}
     )
     check(
@@ -493,14 +493,6 @@ def test_a_missing_required_column_stops_the_gate(required_missing, suite):
         f"missing column(s) ['{DROPPED[suite]}']; has [{', '.join(map(repr, checked))}]",
         [],
     )
-
-
-def columns_of(expectation: dict) -> list[str]:
-    kwargs = expectation["kwargs"]
-    columns = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
-    columns += kwargs.get("column_list", []) + kwargs.get("column_set", [])
-    condition = kwargs.get("row_condition")
-    return columns + ([condition["column"]["name"]] if condition else [])
 
 
 # --------------------------------------------------------------------------- one definition
@@ -606,21 +598,3 @@ def test_ccpipe_run_stops_at_the_feed_gate_with_a_one_line_reason(tmp_path, caps
         assert con.execute(
             "select count(*) from information_schema.schemata where schema_name = 'marts'"
         ).fetchone() == (0,)
-
-
-def test_settings_come_from_the_environment(monkeypatch, tmp_path):
-    home = Paths(tmp_path)
-    monkeypatch.setenv("CCPIPE_MAX_BAD_ROW_SHARE", "0.05")
-    monkeypatch.setenv("CCPIPE_ROW_COUNT_MIN_RATIO", "0.25")
-    monkeypatch.setenv("CCPIPE_ROW_COUNT_MAX_RATIO", "4")
-    monkeypatch.setenv("CCPIPE_ROW_COUNT_HISTORY_DAYS", "14")
-    gate = load_settings(home)
-    assert (
-        gate.max_bad_row_share,
-        gate.row_count_min_ratio,
-        gate.row_count_max_ratio,
-        gate.row_count_history_days,
-    ) == (0.05, 0.25, 4.0, 14)
-    monkeypatch.setenv("CCPIPE_MAX_BAD_ROW_SHARE", "2")
-    with pytest.raises(SettingsError, match=r"max_bad_row_share = 2.0 must be between 0 and 1"):
-        load_settings(home)

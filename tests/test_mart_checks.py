@@ -21,10 +21,9 @@ from typing import Any
 
 import duckdb
 import pytest
-import yaml
+from gate_helpers import KPI, MART_COLUMNS, insert_raw
 
-from ccpipe.contracts import FEEDS
-from ccpipe.paths import Paths, project_dir
+from ccpipe.paths import Paths
 from ccpipe.relations import relation
 from ccpipe.transform import TransformError, invoke_dbt
 from ccpipe.transform.dbt import raise_for_result
@@ -150,28 +149,6 @@ def invariant_of(node: Any) -> Invariant:
 
 # --------------------------------------------------------------------------- hand-made marts
 
-MART_COLUMNS = {
-    model["name"]: [(c["name"], c["data_type"]) for c in model["columns"]]
-    for model in yaml.safe_load(
-        (project_dir() / "dbt_project/models/marts/_marts__models.yml").read_text()
-    )["models"]
-}
-KPI = {
-    "contacts_handled": 100,
-    "fcr_eligible": 90,
-    "fcr_resolved": 72,
-    "fcr_rate": 0.8,
-    "fcr_ci_low": 0.7,
-    "fcr_ci_high": 0.87,
-    "fcr_target": 0.8,
-    "fcr_survey_rate": 0.75,
-    "csat_pct": 0.9,
-    "csat_ci_low": 0.8,
-    "csat_ci_high": 0.95,
-    "csat_score_pct": 85.0,
-    "nps": 40.0,
-    "ces_net": 30.0,
-}
 GOOD_MART = {
     "kpi_daily": {"reporting_date": DAY, **KPI},
     "kpi_daily_by_queue": {"reporting_date": DAY, "channel": "phone", "queue": "billing", **KPI},
@@ -435,56 +412,7 @@ def ts(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-GOOD_RAW = {
-    "calls": {
-        "call_id": "C0",
-        "leg_seq": 1,
-        "direction": "inbound",
-        "customer_id": "K1",
-        "queue": "billing",
-        "agent_id": "A1",
-        "started_at": ts("2026-11-10T09:00:00"),
-        "answered_at": ts("2026-11-10T09:00:10"),
-        "ended_at": ts("2026-11-10T09:05:00"),
-        "wrap_seconds": 30,
-        "disposition": "completed",
-        "reason_code": "billing",
-        "resolved": True,
-    },
-    "tickets": {
-        "ticket_id": "T0",
-        "updated_at": ts("2026-11-10T12:00:00"),
-        "customer_id": "K2",
-        "channel": "email",
-        "category": "delivery",
-        "queue": "support",
-        "priority": "normal",
-        "status": "solved",
-        "agent_id": "A2",
-        "created_at": ts("2026-11-10T10:00:00"),
-        "first_response_at": ts("2026-11-10T10:30:00"),
-        "solved_at": ts("2026-11-10T12:00:00"),
-        "reopen_count": 0,
-        "agent_reply_count": 1,
-        "source_call_id": None,
-    },
-}
-
-
-def insert_raw(paths: Paths, feed: str, rows: list[dict], load_date: str) -> None:
-    """Typed rows straight into raw.<table>, as ingest stores them."""
-    columns = FEEDS[feed].column_names
-    with connect(paths.work_db) as con:
-        ensure_raw_schema(con)
-        con.executemany(
-            f"insert into raw.{FEEDS[feed].raw_table} values "
-            f"({', '.join('?' * (len(columns) + 6))})",
-            [
-                [{**GOOD_RAW[feed], **row}[c] for c in columns]
-                + [load_date, f"{feed}/{load_date}/hand.csv", "sha", line, None, datetime.now(UTC)]
-                for line, row in enumerate(rows, start=2)
-            ],
-        )
+# typed rows straight into raw.<table> (gate_helpers.insert_raw), as ingest stores them
 
 
 # The rows the 11-10 load delivered, by contact date (UTC): 11-10: 2 legs of call A;

@@ -168,3 +168,21 @@ def test_a_restating_setting_changed_is_refused_until_rebuild_restates_every_dat
         ).fetchall()
     assert windows == [(72,)]
     ccpipe(paths.home, "run", "--date", DAYS[1])
+
+
+def test_gate_limits_come_from_the_environment(monkeypatch, tmp_path):
+    home = Paths(tmp_path)
+    monkeypatch.setenv("CCPIPE_MAX_BAD_ROW_SHARE", "0.05")
+    monkeypatch.setenv("CCPIPE_ROW_COUNT_MIN_RATIO", "0.25")
+    monkeypatch.setenv("CCPIPE_ROW_COUNT_MAX_RATIO", "4")
+    monkeypatch.setenv("CCPIPE_ROW_COUNT_HISTORY_DAYS", "14")
+    gate = load_settings(home)
+    assert (
+        gate.max_bad_row_share,
+        gate.row_count_min_ratio,
+        gate.row_count_max_ratio,
+        gate.row_count_history_days,
+    ) == (0.05, 0.25, 4.0, 14)
+    monkeypatch.setenv("CCPIPE_MAX_BAD_ROW_SHARE", "2")
+    with pytest.raises(SettingsError, match=r"max_bad_row_share = 2.0 must be between 0 and 1"):
+        load_settings(home)

@@ -93,3 +93,31 @@
             and delivered.contact_id = {{ alias }}.contact_id
     )
 {%- endmacro %}
+
+{#- The inputs both load-scope views read, as CTEs: `contacts` (int_contacts_unified; on a
+    daily load only the contacts it delivered, the filter reaching the scan), `delivered`
+    (int_contacts_delivered) and `dates_rebuilt` (int_reporting_dates_rebuilt).
+    `judged_before` is relation_before_load('fct_contacts'): none on a full build. -#}
+{% macro load_scope_inputs(judged_before) -%}
+contacts as (
+
+    select * from {{ ref('int_contacts_unified') }}
+    {%- if judged_before is not none %}
+    -- a daily load reads only the contacts it delivered: a filter here reaches the scan
+    where load_date = {{ load_date_literal() }}
+    {%- endif %}
+
+),
+
+delivered as (
+
+    select * from {{ ref('int_contacts_delivered') }}
+
+),
+
+dates_rebuilt as (
+
+    select * from {{ ref('int_reporting_dates_rebuilt') }}
+
+)
+{%- endmacro %}

@@ -16,27 +16,7 @@
 
 with
 
-contacts as (
-
-    select * from {{ ref('int_contacts_unified') }}
-    {%- if judged_before is not none %}
-    -- a daily load reads only the contacts it delivered: a filter here reaches the scan
-    where load_date = {{ load_date_literal() }}
-    {%- endif %}
-
-),
-
-dates_rebuilt as (
-
-    select * from {{ ref('int_reporting_dates_rebuilt') }}
-
-),
-
-delivered as (
-
-    select * from {{ ref('int_contacts_delivered') }}
-
-),
+{{ load_scope_inputs(judged_before) }},
 
 {% if judged_before is none %}
 
