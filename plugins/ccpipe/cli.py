@@ -1,71 +1,162 @@
-"""The `ccpipe` command line: thin argument parsing over the package's functions."""
+"""The `ccpipe` command line: thin argument parsing over the package's functions.
+
+Errors are one line on stderr in a person's words, with the path of the log file that holds
+the details; a failed gate or dbt test also prints its report on stdout first. On a terminal
+a load shows its steps as they run; elsewhere (Airflow, CI) it prints only its summary lines.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 
 from ccpipe.paths import Paths
 
+DATE_FORMAT = "YYYY-MM-DD"
+LOG_FILE = "logs/ccpipe.log"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the command and what to write."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} -h)\n")
+
 
 def parse_date(text: str) -> str:
-    return date.fromisoformat(text).isoformat()
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: write it as {DATE_FORMAT}, e.g. 2026-11-03"
+        ) from None
 
 
 def parse_instant(text: str) -> datetime:
-    instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    example = "e.g. 2026-11-04T00:00Z or 2026-11-04T03:30+03:30"
+    try:
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an instant: write it as {DATE_FORMAT}THH:MM with a UTC offset, "
+            f"{example}"
+        ) from None
     if instant.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. 2026-11-04T00:00Z")
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, {example}")
     return instant
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ccpipe", description=__doc__)
-    parser.add_argument("--home", help="CCPIPE_HOME (default: $CCPIPE_HOME or .ccpipe)")
+    parser = OneLineParser(prog="ccpipe", description=__doc__.splitlines()[0])
+    parser.add_argument("--home", help="the ccpipe home (default: $CCPIPE_HOME, else .ccpipe)")
     commands = parser.add_subparsers(dest="command", required=True)
+    day = {"type": parse_date, "metavar": DATE_FORMAT}
+    instant = {"type": parse_instant, "metavar": "INSTANT"}
 
     generate = commands.add_parser("generate", help="write realistic sample feeds to landing/")
-    generate.add_argument("--start", type=parse_date, required=True)
+    generate.add_argument("--start", required=True, **day)
     generate.add_argument("--days", type=int, required=True)
     generate.add_argument("--contacts-per-day", type=int, default=2000)
     generate.add_argument("--seed", type=int, default=7)
     generate.add_argument("--faults", action="store_true", help="add bad rows and a bad file")
 
     ingest = commands.add_parser("ingest", help="load one date's landing files into raw tables")
-    ingest.add_argument("--date", type=parse_date, required=True)
+    ingest.add_argument("--date", required=True, **day)
 
     run = commands.add_parser("run", help="the daily load for a date, or a backfill")
-    run.add_argument("--date", type=parse_date)
-    run.add_argument("--start", type=parse_date)
-    run.add_argument("--end", type=parse_date)
-    run.add_argument("--as-of", type=parse_instant, help="instant FCR maturity is judged at")
+    run.add_argument("--date", **day)
+    run.add_argument("--start", **day)
+    run.add_argument("--end", **day)
+    run.add_argument(
+        "--as-of",
+        help="instant FCR maturity is judged at, with a UTC offset (default: end of the date)",
+        **instant,
+    )
 
     kpis = commands.add_parser("kpis", help="print a day's headline KPIs, FCR against target first")
-    kpis.add_argument("--date", type=parse_date, help="default: the latest published date")
+    kpis.add_argument("--date", help="default: the latest loaded date", **day)
 
     commands.add_parser("settings", help="print the settings in force and where each came from")
 
     rebuild = commands.add_parser(
         "rebuild", help="restate every date under the settings in force (full rebuild, publish)"
     )
-    rebuild.add_argument(
-        "--as-of", type=parse_instant, help="default: the instant the marts were judged at"
-    )
+    rebuild.add_argument("--as-of", help="default: the instant the marts were judged at", **instant)
     return parser
+
+
+def log_to_file(paths: Paths) -> Path | None:
+    """The package's log lines (and a failure's traceback) go to $CCPIPE_HOME/logs/, not to
+    the terminal; a log that cannot be written (a full disk) never adds noise of its own."""
+    logging.raiseExceptions = False
+    if not paths.home.is_dir():
+        return None
+    path = paths.home / LOG_FILE
+    try:
+        path.parent.mkdir(exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths = Paths.from_env(args.home)
+    log = log_to_file(paths) if args.command != "generate" else None
     try:
         return COMMANDS[args.command](args, paths)
     except Exception as error:  # one line on stderr, non-zero exit: what a person can act on
-        reason = getattr(error, "reason", None)  # a failed gate: its block on stdout first
+        reason = getattr(error, "reason", None)  # a failed gate or test: its report first
         if reason is not None:
             print(error, flush=True)
-        print(f"ccpipe {args.command}: {type(error).__name__}: {reason or error}", file=sys.stderr)
+        logging.getLogger("ccpipe.cli").error("".join(traceback.format_exception(error)))
+        details = f" (details: {log})" if log is not None else ""
+        line = " ".join(str(reason or person_words(error)).split())
+        print(f"ccpipe {args.command}: {type(error).__name__}: {line}{details}", file=sys.stderr)
         return 1
+
+
+def person_words(error: Exception) -> str:
+    """What an error means, where the warehouse's own words would not say it."""
+    from ccpipe.warehouse import describe_warehouse_error
+
+    return describe_warehouse_error(error) or str(error)
+
+
+@contextmanager
+def terminal_progress() -> Iterator:
+    """A transient line per step (the step and its elapsed time) on a terminal."""
+    if not sys.stderr.isatty():
+        from ccpipe.pipeline import quietly
+
+        yield quietly
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+
+        @contextmanager
+        def step(label: str) -> Iterator[None]:
+            task = progress.add_task(label, total=None)
+            try:
+                yield
+            finally:
+                progress.remove_task(task)
+
+        yield step
 
 
 def cmd_generate(args: argparse.Namespace, paths: Paths) -> int:
@@ -84,9 +175,11 @@ def cmd_generate(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
+    from ccpipe.home import check_home
     from ccpipe.pipeline import ingest
 
-    for feed, load in ingest(paths.ensure(), args.date).items():
+    check_home(paths)
+    for feed, load in ingest(paths, args.date).items():
         print(
             f"{feed} {args.date}: {len(load.files)} file(s), {load.rows_read} rows read, "
             f"{load.rows_loaded} loaded, {load.rows_quarantined} quarantined"
@@ -105,9 +198,10 @@ def cmd_run(args: argparse.Namespace, paths: Paths) -> int:
         dates = date_range(args.start, args.end)
     else:
         raise ValueError("give --date D, or --start D1 --end D2")
-    for load_date in dates:
-        run_date(load_date, as_of=args.as_of, paths=paths)
-        print(f"ccpipe run {load_date}: done")
+    with terminal_progress() as progress:
+        for load_date in dates:
+            done = run_date(load_date, as_of=args.as_of, paths=paths, progress=progress)
+            print(f"ccpipe run {load_date}: done: {done.summary()}", flush=True)
     return 0
 
 

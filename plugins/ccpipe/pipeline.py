@@ -10,11 +10,19 @@ FCR maturity at, the publication state); the stages themselves live in ccpipe.in
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
+from ccpipe.home import check_home, holding_home
 from ccpipe.ingest import FeedLoad, ingest_date, landing_files
 from ccpipe.paths import Paths
 from ccpipe.settings import MEMORY_LIMIT_ENV, Settings, load_settings
+
+if TYPE_CHECKING:
+    from ccpipe.monitor import FcrCheck
 
 # The model listing the dates a build rebuilt (reporting_date, week_start): what the next
 # publication carries.
@@ -27,6 +35,10 @@ class AsOfError(ValueError):
 
 class SettingsChangedError(RuntimeError):
     """Settings that restate published numbers differ from those the marts were built with."""
+
+
+class NoLandingFilesError(ValueError):
+    """A date some active feed has no landing file for."""
 
 
 def use_settings(paths: Paths) -> Settings:
@@ -87,7 +99,8 @@ def judged_at(paths: Paths, load_date: str, as_of: datetime | None) -> datetime:
 def ingest(paths: Paths, load_date: str, settings: Settings | None = None) -> dict[str, FeedLoad]:
     """Step 1: the date's landing files of the active sources into the raw tables."""
     settings = settings or use_settings(paths)
-    return ingest_date(paths, load_date, feeds=settings.sources)
+    with holding_home(paths):
+        return ingest_date(paths, load_date, feeds=settings.sources)
 
 
 def gate_feeds(paths: Paths, load_date: str, settings: Settings | None = None):
@@ -95,7 +108,8 @@ def gate_feeds(paths: Paths, load_date: str, settings: Settings | None = None):
     from ccpipe.quality import validate_feeds
 
     settings = settings or use_settings(paths)
-    return validate_feeds(paths, load_date, feeds=settings.sources, settings=settings)
+    with holding_home(paths):
+        return validate_feeds(paths, load_date, feeds=settings.sources, settings=settings)
 
 
 def build_marts(
@@ -125,12 +139,13 @@ def build_marts(
         as_of = judged_at(paths, load_date, as_of)
     elif as_of is None:
         raise ValueError("a build of every date needs an explicit as_of")
-    clear_gate_mark(paths)
-    build_id = record_build_started(paths)
-    record_build_basis(paths, as_of, settings.restating())
-    run_dbt_build(paths, load_date, as_of, full_refresh, settings)
-    if load_date is not None and not full_refresh:
-        record_rebuilt_dates(paths, build_id, relation(paths, REBUILT_DATES_MODEL).name)
+    with holding_home(paths):
+        clear_gate_mark(paths)
+        build_id = record_build_started(paths)
+        record_build_basis(paths, as_of, settings.restating())
+        run_dbt_build(paths, load_date, as_of, full_refresh, settings)
+        if load_date is not None and not full_refresh:
+            record_rebuilt_dates(paths, build_id, relation(paths, REBUILT_DATES_MODEL).name)
     return as_of
 
 
@@ -140,8 +155,9 @@ def gate_marts(paths: Paths, load_date: str, restated: bool = False):
     from ccpipe.publication.state import mark_gated
     from ccpipe.quality import validate_marts
 
-    report = validate_marts(paths, load_date, compare_published=not restated)
-    mark_gated(paths, load_date)
+    with holding_home(paths):
+        report = validate_marts(paths, load_date, compare_published=not restated)
+        mark_gated(paths, load_date)
     return report
 
 
@@ -149,7 +165,8 @@ def publish(paths: Paths, load_date: str | None, as_of: datetime | None = None):
     """Step 5: the gated marts, atomically, to the published file BI reads."""
     from ccpipe.publication import publish_marts
 
-    return publish_marts(paths, load_date, as_of)
+    with holding_home(paths):
+        return publish_marts(paths, load_date, as_of)
 
 
 def check_fcr_target(paths: Paths, load_date: str, min_sample: int | None = None):
@@ -159,21 +176,75 @@ def check_fcr_target(paths: Paths, load_date: str, min_sample: int | None = None
     return read_fcr_breaches(paths, load_date, min_sample)
 
 
-def run_date(load_date: str, as_of: datetime | None = None, paths: Paths | None = None) -> None:
-    """The whole daily load for one logical date: the steps the DAG runs as tasks."""
+def refuse_missing_landing(paths: Paths, load_date: str, settings: Settings) -> None:
+    """Refuse a date some active feed has no landing file for, naming the empty folders,
+    before anything runs (the DAG's sensor waits for them instead)."""
+    empty = [
+        paths.landing_dir(feed, load_date).relative_to(paths.home).as_posix()
+        for feed in missing_feeds(paths, load_date, settings)
+    ]
+    if empty:
+        folders = ", ".join(empty[:-1]) + (" and " if len(empty) > 1 else "") + empty[-1]
+        raise NoLandingFilesError(f"no files for {load_date} in {folders}")
+
+
+@dataclass(frozen=True)
+class DateRun:
+    """What one date's load did: rows in, and the FCR check of its published marts."""
+
+    load_date: str
+    loads: dict[str, FeedLoad]
+    check: FcrCheck
+
+    def summary(self) -> str:
+        loaded = sum(load.rows_loaded for load in self.loads.values())
+        quarantined = sum(load.rows_quarantined for load in self.loads.values())
+        notable = len(self.check.notable)
+        return (
+            f"{loaded:,} rows loaded, {quarantined:,} quarantined; FCR under target in "
+            f"{len(self.check.breaches)} row(s), {notable} significant on >= "
+            f"{self.check.min_sample} contacts"
+        )
+
+
+@contextmanager
+def quietly(step: str) -> Iterator[None]:
+    yield
+
+
+def run_date(
+    load_date: str,
+    as_of: datetime | None = None,
+    paths: Paths | None = None,
+    progress: Callable[[str], AbstractContextManager[None]] = quietly,
+) -> DateRun:
+    """The whole daily load for one logical date: the steps the DAG runs as tasks. What can
+    be known up front (the home, the settings, the as_of, the landing files) is checked before
+    anything is written; `progress(label)` wraps each step (a terminal shows it)."""
     from ccpipe.monitor import report
 
     paths = paths or Paths.from_env()
+    check_home(paths)
     settings = use_settings(paths)
-    check_settings_unchanged(paths, settings)
-    judged_at(paths, load_date, as_of)  # refused before anything is written
-    paths.ensure()
-    ingest(paths, load_date, settings)
-    gate_feeds(paths, load_date, settings)
-    as_of = build_marts(paths, load_date, as_of, settings=settings)
-    gate_marts(paths, load_date)
-    publish(paths, load_date, as_of)
-    report(check_fcr_target(paths, load_date, settings.fcr_min_sample))
+    with holding_home(paths):
+        check_settings_unchanged(paths, settings)
+        judged_at(paths, load_date, as_of)
+        refuse_missing_landing(paths, load_date, settings)
+        paths.ensure()
+        with progress(f"{load_date} 1/6 ingest"):
+            loads = ingest(paths, load_date, settings)
+        with progress(f"{load_date} 2/6 feed gate"):
+            gate_feeds(paths, load_date, settings)
+        with progress(f"{load_date} 3/6 dbt build"):
+            as_of = build_marts(paths, load_date, as_of, settings=settings)
+        with progress(f"{load_date} 4/6 marts gate"):
+            gate_marts(paths, load_date)
+        with progress(f"{load_date} 5/6 publish"):
+            publish(paths, load_date, as_of)
+    with progress(f"{load_date} 6/6 FCR check"):
+        check = check_fcr_target(paths, load_date, settings.fcr_min_sample)
+    report(check)
+    return DateRun(load_date, loads, check)
 
 
 def rebuild(as_of: datetime | None = None, paths: Paths | None = None) -> datetime:
@@ -184,16 +255,18 @@ def rebuild(as_of: datetime | None = None, paths: Paths | None = None) -> dateti
     from ccpipe.ingest import latest_loaded_date
     from ccpipe.publication.state import build_basis
 
-    paths = (paths or Paths.from_env()).ensure()
+    paths = paths or Paths.from_env()
+    check_home(paths)
     settings = use_settings(paths)
-    basis = build_basis(paths)
-    latest = latest_loaded_date(paths)
-    if latest is None:
-        raise ValueError(f"nothing loaded under {paths.home} yet: run `ccpipe run` first")
-    as_of = as_of or (basis[0] if basis else end_of_date(latest))
-    build_marts(paths, None, as_of, full_refresh=True, settings=settings)
-    gate_marts(paths, latest.isoformat(), restated=True)
-    publish(paths, None, as_of)
+    with holding_home(paths):
+        basis = build_basis(paths)
+        latest = latest_loaded_date(paths)
+        if latest is None:
+            raise ValueError(f"nothing loaded under {paths.home} yet: run `ccpipe run` first")
+        as_of = as_of or (basis[0] if basis else end_of_date(latest))
+        build_marts(paths, None, as_of, full_refresh=True, settings=settings)
+        gate_marts(paths, latest.isoformat(), restated=True)
+        publish(paths, None, as_of)
     return as_of
 
 
@@ -204,9 +277,9 @@ def date_range(start: str, end: str) -> list[str]:
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
-def missing_feeds(paths: Paths, load_date: str) -> list[str]:
+def missing_feeds(paths: Paths, load_date: str, settings: Settings | None = None) -> list[str]:
     """The active feeds with no landing file for the date yet (what the DAG's sensor waits for)."""
-    sources = load_settings(paths).sources
+    sources = (settings or load_settings(paths)).sources
     return [feed for feed in sources if not landing_files(paths.landing_dir(feed, load_date))]
 
 

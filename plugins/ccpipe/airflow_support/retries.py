@@ -16,6 +16,7 @@ from airflow.sdk import RetryDecision, RetryPolicy
 # DuckDB's message when another process holds the database file.
 LOCK_CONFLICT = "Could not set lock on file"
 TRANSIENT = {
+    "ccpipe.home.HomeBusyError",
     "builtins.TimeoutError",
     "builtins.ConnectionError",
     "urllib.error.URLError",
@@ -26,6 +27,8 @@ PERMANENT = {
     "ccpipe.ingest.files.IngestError",
     "ccpipe.transform.dbt.TransformError",
     "ccpipe.publication.publish.PublishError",
+    "ccpipe.home.HomeError",
+    "ccpipe.pipeline.SettingsChangedError",
     "builtins.ValueError",
     "builtins.KeyError",
     "builtins.FileNotFoundError",

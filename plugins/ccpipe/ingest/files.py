@@ -10,7 +10,7 @@ import zlib
 from pathlib import Path
 
 from ccpipe.contracts import Feed
-from ccpipe.warehouse import WarehouseError
+from ccpipe.warehouse import WarehouseError, is_resource_failure
 
 SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".jsonl.gz")
 
@@ -78,5 +78,9 @@ def refuse_missing_columns(feed: Feed, present: set[str], label: str) -> None:
 
 
 def read_failure(label: str, error: WarehouseError) -> IngestError:
+    """The file cannot be read: a fault of the file, so its feed is refused for the date. A
+    failure of the machine (memory, disk) is raised as it is: no file is to blame."""
+    if is_resource_failure(error):
+        raise error
     first_line = str(error).strip().splitlines()[0]
     return IngestError.of(label, f"cannot be read ({first_line})")

@@ -6,6 +6,8 @@ from ccpipe.warehouse.connection import (
     Connection,
     WarehouseError,
     connect,
+    describe_warehouse_error,
+    is_resource_failure,
     memory_limit,
     release_dbt_connections,
 )
@@ -17,6 +19,8 @@ __all__ = [
     "Connection",
     "WarehouseError",
     "connect",
+    "describe_warehouse_error",
+    "is_resource_failure",
     "ensure_raw_schema",
     "memory_limit",
     "quote_ident",

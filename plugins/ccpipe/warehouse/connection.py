@@ -23,6 +23,24 @@ def memory_limit() -> str:
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
 
 
+def is_resource_failure(error: BaseException) -> bool:
+    """Whether a warehouse error is the machine's (memory, disk), not the data's."""
+    return isinstance(error, duckdb.OutOfMemoryException) or "No space left on device" in str(error)
+
+
+def describe_warehouse_error(error: BaseException) -> str | None:
+    """A resource failure in a person's words (None for any other error)."""
+    if isinstance(error, duckdb.OutOfMemoryException):
+        return (
+            f"DuckDB ran out of memory within its budget duckdb_memory_limit = "
+            f"{memory_limit()}: raise it (CCPIPE_DUCKDB_MEMORY_LIMIT, or [pipeline] in "
+            "settings.toml) and run the date again"
+        )
+    if "No space left on device" in str(error):
+        return "the disk is full: free space under CCPIPE_HOME and run the date again"
+    return None
+
+
 def connect(path: Path | None, read_only: bool = False) -> Connection:
     """Open a warehouse file (None: an in-memory database) with UTC as the session time
     zone, so casts never drift, and the load's memory budget."""
