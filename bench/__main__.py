@@ -162,7 +162,7 @@ def settle_history(paths: Paths, history: list[date]) -> None:
     started = time.perf_counter()
     day = history[-2].isoformat()
     as_of = pipeline.end_of_date(day)
-    pipeline.build_marts(paths, None, as_of, full_refresh=True)
+    as_of = pipeline.build_marts(paths, None, as_of, full_refresh=True)
     pipeline.gate_marts(paths, day)
     pipeline.publish(paths, day, as_of)
     for _, step in load_steps(paths, history[-1].isoformat()):

@@ -590,7 +590,8 @@ def test_ccpipe_run_stops_at_the_feed_gate_with_a_one_line_reason(tmp_path, caps
     assert err == (
         f"ccpipe run: GateError: quality gate (feeds) stopped the load of {DAY}: suite calls: "
         "expect_table_row_count_to_be_between($min_rows_loaded) "
-        "[quarantined share <= max_bad_row_share]: 1 row\n"
+        "[quarantined share <= max_bad_row_share]: 1 row "
+        f"(details: {paths.home / 'logs' / 'ccpipe.log'})\n"
     )
     assert f"calls/{DAY}/f.csv line 3: direction 'sideways' is not one of inbound" in out
     assert sha256(paths.published_db) == published

@@ -14,12 +14,14 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from ccpipe.paths import Paths
 
 DATE_FORMAT = "YYYY-MM-DD"
 LOG_FILE = "logs/ccpipe.log"
+LOG_BYTES = 10 * 1024 * 1024  # then rotated, five files kept
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -95,18 +97,18 @@ def log_to_file(paths: Paths) -> Path | None:
     """The package's log lines (and a failure's traceback) go to $CCPIPE_HOME/logs/, not to
     the terminal; a log that cannot be written (a full disk) never adds noise of its own."""
     logging.raiseExceptions = False
-    if not paths.home.is_dir():
-        return None
-    path = paths.home / LOG_FILE
-    try:
-        path.parent.mkdir(exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
-    root.addHandler(handler)
     root.setLevel(logging.INFO)
+    path: Path | None = paths.home / LOG_FILE
+    try:
+        if not (paths.landing.is_dir() or paths.warehouse.is_dir()):
+            raise FileNotFoundError("not a home (yet): nothing is written there")
+        path.parent.mkdir(exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=5, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    except OSError:
+        handler, path = logging.NullHandler(), None
+    root.addHandler(handler)
     return path
 
 

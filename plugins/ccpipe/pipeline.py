@@ -9,7 +9,6 @@ FCR maturity at, the publication state); the stages themselves live in ccpipe.in
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -19,7 +18,8 @@ from typing import TYPE_CHECKING
 from ccpipe.home import check_home, holding_home
 from ccpipe.ingest import FeedLoad, ingest_date, landing_files
 from ccpipe.paths import Paths
-from ccpipe.settings import MEMORY_LIMIT_ENV, Settings, load_settings
+from ccpipe.retention import prune
+from ccpipe.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from ccpipe.monitor import FcrCheck
@@ -42,10 +42,11 @@ class NoLandingFilesError(ValueError):
 
 
 def use_settings(paths: Paths) -> Settings:
-    """The home's settings, checked; the memory budget goes to every DuckDB connection of the
-    process (dbt's too) through its environment variable."""
+    """The home's settings, checked; their memory budget is every DuckDB connection's."""
+    from ccpipe.warehouse import configure_memory_limit
+
     settings = load_settings(paths)
-    os.environ[MEMORY_LIMIT_ENV] = settings.duckdb_memory_limit
+    configure_memory_limit(settings.duckdb_memory_limit)
     return settings
 
 
@@ -99,8 +100,9 @@ def judged_at(paths: Paths, load_date: str, as_of: datetime | None) -> datetime:
 def ingest(paths: Paths, load_date: str, settings: Settings | None = None) -> dict[str, FeedLoad]:
     """Step 1: the date's landing files of the active sources into the raw tables."""
     settings = settings or use_settings(paths)
+    check_settings_unchanged(paths, settings)
     with holding_home(paths):
-        return ingest_date(paths, load_date, feeds=settings.sources)
+        return ingest_date(paths, load_date, settings.sources, settings.allow_landing_outside_home)
 
 
 def gate_feeds(paths: Paths, load_date: str, settings: Settings | None = None):
@@ -241,6 +243,7 @@ def run_date(
             gate_marts(paths, load_date)
         with progress(f"{load_date} 5/6 publish"):
             publish(paths, load_date, as_of)
+        prune(paths, settings.retention_days)
     with progress(f"{load_date} 6/6 FCR check"):
         check = check_fcr_target(paths, load_date, settings.fcr_min_sample)
     report(check)
@@ -263,10 +266,11 @@ def rebuild(as_of: datetime | None = None, paths: Paths | None = None) -> dateti
         latest = latest_loaded_date(paths)
         if latest is None:
             raise ValueError(f"nothing loaded under {paths.home} yet: run `ccpipe run` first")
-        as_of = as_of or (basis[0] if basis else end_of_date(latest))
+        as_of = judged_at(paths, latest.isoformat(), as_of or (basis[0] if basis else None))
         build_marts(paths, None, as_of, full_refresh=True, settings=settings)
         gate_marts(paths, latest.isoformat(), restated=True)
         publish(paths, None, as_of)
+        prune(paths, settings.retention_days)
     return as_of
 
 

@@ -144,7 +144,13 @@ class Settings:
         date(2020, 1, 1), "pipeline", "first date the Airflow schedule covers"
     )
     sources: tuple[str, ...] = setting(
-        CANONICAL_SOURCES, "pipeline", "active input sources", _sources, dbt=True
+        CANONICAL_SOURCES, "pipeline", "active input sources", _sources, restates=True, dbt=True
+    )
+    allow_landing_outside_home: bool = setting(
+        False, "pipeline", "read landing folders or files that link outside CCPIPE_HOME"
+    )
+    retention_days: int = setting(
+        90, "pipeline", "days GX results, Data Docs and logs are kept", _at_least(1)
     )
     duckdb_memory_limit: str = setting(
         DEFAULT_MEMORY_LIMIT, "pipeline", "DuckDB memory budget of a load", _memory
@@ -196,6 +202,10 @@ def parse(name: str, kind: Any, value: Any, origin: str) -> Any:
             return int(value)
         if kind == "float" and not isinstance(value, bool):
             return float(value)
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            return {"true": True, "false": False, "1": True, "0": False}[str(value).lower()]
         if kind == "str" and isinstance(value, str):
             return value.strip()
         if kind == "date":
@@ -203,13 +213,14 @@ def parse(name: str, kind: Any, value: Any, origin: str) -> Any:
         if kind == "tuple[str, ...]":
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(str(item).strip() for item in items if str(item).strip())
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):
         pass
     wanted = {
         "int": "a whole number",
         "float": "a number",
         "str": "text",
         "date": "a date YYYY-MM-DD",
+        "bool": "true or false",
         "tuple[str, ...]": "a comma-separated list",
     }[kind]
     raise SettingsError(f"{origin}: {name} = {value!r} is not {wanted}")

@@ -1,2 +1,3 @@
-"""What ccpipe needs only under Airflow: notifiers and the retry policy. The one package of
-ccpipe that imports Airflow (checked by import-linter), so the CLI runs without it."""
+"""What ccpipe needs only under Airflow: notifiers, the retry policy and the schedule's first
+date. The one package of ccpipe that imports Airflow (checked by import-linter), so the CLI
+runs without it."""

@@ -34,6 +34,26 @@ def landing_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(SUFFIXES))
 
 
+def link_outside_home(path: Path, home: Path) -> Path | None:
+    """Where a landing path really is, when a link takes it outside the home (else None)."""
+    real = path.resolve()
+    return None if real.is_relative_to(home.resolve()) else real
+
+
+def refuse_links_outside_home(folder: Path, files: list[Path], home: Path) -> None:
+    """Refuse a landing folder, or a file in it, that a link takes outside CCPIPE_HOME (the
+    setting allow_landing_outside_home lifts this)."""
+    for path in [folder, *files]:
+        real = link_outside_home(path, home)
+        if real is not None:
+            label = path.relative_to(home).as_posix()
+            raise IngestError.of(
+                label,
+                f"is a link to {real}, outside CCPIPE_HOME; set allow_landing_outside_home = "
+                "true ([pipeline] in settings.toml) to read it",
+            )
+
+
 def content_digest(path: Path, label: str) -> tuple[str, int]:
     """The hash of the delivered content, so the same data as .csv or .csv.gz is one file,
     and its number of lines."""
@@ -71,10 +91,23 @@ def csv_header(path: Path, label: str) -> list[str]:
     return header
 
 
-def refuse_missing_columns(feed: Feed, present: set[str], label: str) -> None:
+def refuse_missing_columns(
+    feed: Feed, present: set[str], label: str, every_column: bool = True
+) -> None:
+    """Refuse a file lacking a contract column: always a required one; an optional one when
+    every_column (a CSV header names them all: an empty value is how a CSV says null) or when
+    the file carries a column the contract does not know (a renamed column, whose values would
+    otherwise land in _extra while the contract's column reads null on every row)."""
     missing = [name for name in feed.required_columns if name not in present]
     if missing:
         raise IngestError.of(label, f"missing required column(s) {', '.join(missing)}")
+    missing = [name for name in feed.column_names if name not in present]
+    unknown = sorted(present - set(feed.column_names))
+    if missing and (every_column or unknown):
+        problem = f"missing column(s) {', '.join(missing)}"
+        if unknown:
+            problem += f"; it has {', '.join(unknown)}, which the contract does not know: renamed?"
+        raise IngestError.of(label, problem)
 
 
 def read_failure(label: str, error: WarehouseError) -> IngestError:

@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from ccpipe.contracts import FEEDS, Feed
-from ccpipe.ingest.files import IngestError, content_digest, landing_files
+from ccpipe.ingest.files import (
+    IngestError,
+    content_digest,
+    landing_files,
+    refuse_links_outside_home,
+)
 from ccpipe.ingest.judging import file_counts, judge_stage, write_rows
 from ccpipe.ingest.staging import create_stage, stage_csv, stage_jsonl
 from ccpipe.paths import Paths
@@ -104,16 +109,21 @@ def record_audit(
     )
 
 
-def ingest_feed(con: Connection, paths: Paths, feed: Feed, load_date: str) -> FeedLoad:
+def ingest_feed(
+    con: Connection, paths: Paths, feed: Feed, load_date: str, allow_outside_home: bool = False
+) -> FeedLoad:
     """Load one feed's files for one date, replacing whatever that date held before."""
     started_at = datetime.now(UTC)
     load_id = uuid.uuid4().hex
     result = FeedLoad(feed.name, load_date)
-    files = landing_files(paths.landing_dir(feed.name, load_date))
+    folder = paths.landing_dir(feed.name, load_date)
+    files = landing_files(folder)
     seen = delivered_before(con, feed, load_date)
     sizes: dict[str, int] = {}
     con.execute("begin transaction")
     try:
+        if not allow_outside_home:
+            refuse_links_outside_home(folder, files, paths.home)
         con.execute(f"delete from {RAW_SCHEMA}.{feed.raw_table} where _load_date = ?", [load_date])
         con.execute(
             f"delete from {RAW_SCHEMA}.quarantine where feed = ? and load_date = ?",
@@ -168,7 +178,10 @@ def ingest_feed(con: Connection, paths: Paths, feed: Feed, load_date: str) -> Fe
 
 
 def ingest_date(
-    paths: Paths, load_date: str, feeds: tuple[str, ...] | None = None
+    paths: Paths,
+    load_date: str,
+    feeds: tuple[str, ...] | None = None,
+    allow_outside_home: bool = False,
 ) -> dict[str, FeedLoad]:
     """Load every feed's landing files for one date; a refused file fails only its feed.
 
@@ -183,7 +196,7 @@ def ingest_date(
         problems: dict[str, str] = {}
         for name in feeds or tuple(FEEDS):
             try:
-                results[name] = ingest_feed(con, paths, FEEDS[name], load_date)
+                results[name] = ingest_feed(con, paths, FEEDS[name], load_date, allow_outside_home)
             except IngestError as error:
                 problems |= error.problems
     finally:

@@ -10,6 +10,10 @@ from ccpipe.contracts import Feed
 from ccpipe.ingest.files import IngestError, csv_header, read_failure, refuse_missing_columns
 from ccpipe.warehouse import Connection, WarehouseError, quote_ident, sql_literal
 
+# The longest record a file may hold: survey comments are kept byte-for-byte, however long
+# (DuckDB's readers stop at 2 MB unless told).
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+
 
 def create_stage(con: Connection, feed: Feed) -> None:
     columns = ", ".join(f"{c.name} varchar" for c in feed.columns)
@@ -53,6 +57,7 @@ def stage_csv(con: Connection, feed: Feed, path: Path, label: str) -> None:
             from read_csv({sql_literal(str(path))}, header = true, columns = {columns},
                           auto_detect = false, delim = ',', quote = '"', escape = '"',
                           allow_quoted_nulls = false, strict_mode = true,
+                          max_line_size = {MAX_RECORD_BYTES},
                           store_rejects = true, rejects_table = 'file_rejects',
                           rejects_scan = 'file_reject_scans')
             """
@@ -113,7 +118,9 @@ def stage_json_objects(con: Connection, feed: Feed, path: Path, label: str, line
     line-by-line path: one JSON object on every line, no blank line (a record's number is
     then its line) and no field outside the contract. False, with nothing staged, for any
     other file; stage_jsonl then reads it line by line."""
-    source = f"read_ndjson_objects({sql_literal(str(path))})"
+    source = (
+        f"read_ndjson_objects({sql_literal(str(path))}, maximum_object_size = {MAX_RECORD_BYTES})"
+    )
     # The probe runs on its own connection: a reader error (a line that is not JSON, which
     # the line-by-line path quarantines) would abort the load's transaction.
     with con.cursor() as probe:
@@ -135,7 +142,7 @@ def stage_json_objects(con: Connection, feed: Feed, path: Path, label: str, line
     keys = {key for key_list in key_lists for key in key_list}
     if keys - set(feed.column_names):
         return False
-    refuse_missing_columns(feed, keys, label)
+    refuse_missing_columns(feed, keys, label, every_column=False)
     values = ", ".join(f"fields[{n}]" for n in range(1, len(feed.columns) + 1))
     con.execute(
         f"""
@@ -168,7 +175,8 @@ def stage_jsonl(con: Connection, feed: Feed, path: Path, label: str, lines: int)
                 select line, row_number() over () as _line
                 from read_csv({sql_literal(str(path))}, header = false,
                               columns = {{'line': 'VARCHAR'}}, auto_detect = false,
-                              delim = chr(1), quote = '', escape = '', strict_mode = false)
+                              delim = chr(1), quote = '', escape = '', strict_mode = false,
+                              max_line_size = {MAX_RECORD_BYTES})
             )
             where trim(coalesce(line, '')) <> ''
             """
@@ -181,7 +189,7 @@ def stage_jsonl(con: Connection, feed: Feed, path: Path, label: str, lines: int)
             "select distinct unnest(try(json_keys(line))) from file_rows where fields is not null"
         ).fetchall()
     }
-    refuse_missing_columns(feed, keys, label)
+    refuse_missing_columns(feed, keys, label, every_column=False)
     values = ", ".join(f"fields[{n}]" for n in range(1, len(feed.columns) + 1))
     known_keys = "{" + ", ".join(f'"{c.name}": null' for c in feed.columns) + "}"
     extra_json = (

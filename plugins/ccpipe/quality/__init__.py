@@ -4,8 +4,9 @@
 raw.<table>) against the feed's whole suite: the row-level expectations ingest compiles to
 SQL for the quarantine (ccpipe.rules) and the batch-level ones (meta.level = "batch": required
 columns, a file for the date, no refused file, quarantined share, row count band).
-`validate_marts` validates every mart of the working warehouse against its suite
-(expectations/marts.<mart>.json) after dbt and before publishing. A failed expectation
+`validate_marts` validates the build beside what BI reads now (expectations/marts.kpi_daily.json:
+a day published with final FCR keeps its counts unless late data arrived for it), after dbt
+and before publishing; the marts' own invariants are dbt data tests. A failed expectation
 raises GateError; the run stops before publishing, so the published marts stay as they were.
 
 Every result is kept: one row per expectation in audit.validation_results of the working

@@ -25,6 +25,7 @@ from ccpipe.quality.report import (
     failing_rows,
     observed_text,
 )
+from ccpipe.quality.results_page import write_results_page
 from ccpipe.relations import relation
 from ccpipe.settings import Settings, load_settings
 from ccpipe.suites import (
@@ -135,6 +136,7 @@ class GateRun:
             suite.docs_page = pages.get(key)
         report.docs = str(self.project.docs_index)
         write_history(con, report, datetime.now(UTC))
+        report.results_page = str(write_results_page(con, self.project.root.parent))
         if not report.success:
             raise GateError(report)
         log.info("%s", report.summary())

@@ -14,7 +14,7 @@ from typing import Any
 
 from ccpipe.paths import Paths
 
-DOCS_INDEX_RESULTS = 400  # about a month of daily runs (3 feed + 9 mart suites a day)
+DOCS_INDEX_RESULTS = 400  # about three months of daily runs (3 feed + 1 mart suite a day)
 
 
 class GxProject:

@@ -81,6 +81,7 @@ class GateReport:
     run_id: str
     suites: list[SuiteRun]
     docs: str | None = None
+    results_page: str | None = None  # the same results, readable offline
 
     @property
     def success(self) -> bool:
@@ -250,4 +251,6 @@ def error_block(report: GateReport) -> str:
             lines.append(f"  Data Docs: {suite.docs_page}")
     if report.docs:
         lines.append(f"Data Docs index: {report.docs}")
+    if report.results_page:
+        lines.append(f"Results page (opens offline): {report.results_page}")
     return "\n".join(lines)

@@ -12,8 +12,8 @@ from typing import Any
 
 from ccpipe.paths import Paths, project_dir
 from ccpipe.relations import dbt_target_dir, relation_of_node
-from ccpipe.settings import Settings
-from ccpipe.warehouse import connect, release_dbt_connections
+from ccpipe.settings import MEMORY_LIMIT_ENV, Settings
+from ccpipe.warehouse import connect, memory_limit, release_dbt_connections
 
 # The run values and the environment variables dbt reads them from (macro run_value, only
 # when nodes run). Not --vars: vars that change every run make dbt parse the whole project
@@ -47,12 +47,13 @@ def as_of_text(as_of: datetime) -> str:
 
 @contextmanager
 def dbt_env(paths: Paths, run_values: dict[str, str | None]) -> Iterator[None]:
-    """For one dbt call: profiles.yml pointed at this home's working warehouse, and the run
-    values (an absent one set empty, so none leaks in from the calling process)."""
+    """For one dbt call: profiles.yml pointed at this home's working warehouse and the load's
+    memory budget, and the run values (an absent one set empty, so none leaks in from the
+    calling process)."""
     unknown = set(run_values) - set(RUN_VALUE_ENV)
     if unknown:
         raise ValueError(f"unknown run value(s) {sorted(unknown)}; known: {list(RUN_VALUE_ENV)}")
-    values = {"CCPIPE_WORK_DB": str(paths.work_db)} | {
+    values = {"CCPIPE_WORK_DB": str(paths.work_db), MEMORY_LIMIT_ENV: memory_limit()} | {
         env: run_values.get(name) or "" for name, env in RUN_VALUE_ENV.items()
     }
     previous = {name: os.environ.get(name) for name in values}

@@ -5,6 +5,7 @@ from ccpipe.warehouse.catalog import table_columns, table_exists
 from ccpipe.warehouse.connection import (
     Connection,
     WarehouseError,
+    configure_memory_limit,
     connect,
     describe_warehouse_error,
     is_resource_failure,
@@ -18,6 +19,7 @@ __all__ = [
     "RAW_SCHEMA",
     "Connection",
     "WarehouseError",
+    "configure_memory_limit",
     "connect",
     "describe_warehouse_error",
     "is_resource_failure",

@@ -14,13 +14,23 @@ Connection = duckdb.DuckDBPyConnection
 WarehouseError = duckdb.Error
 
 
+_configured: dict[str, str] = {}  # the budget the process's settings give (use_settings)
+
+
+def configure_memory_limit(limit: str) -> None:
+    """The budget of every connection this process opens from now on, dbt's included."""
+    _configured["limit"] = limit
+
+
 def memory_limit() -> str:
     """DuckDB's memory budget for every connection of a load, dbt's included (profiles.yml):
     past it DuckDB spills to disk instead of growing. Not DuckDB's own 80% of RAM: tasks of
     parallel backfills share a worker, and at 1M call legs a day the default keeps a load
-    under 4 GB at the same speed (bench/README.md). The setting duckdb_memory_limit reaches
-    here through its environment variable (pipeline.use_settings)."""
-    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+    under 4 GB at the same speed (bench/README.md). The setting duckdb_memory_limit: its
+    environment variable, else the value configure_memory_limit was given (from
+    settings.toml, pipeline.use_settings), else the default."""
+    configured = _configured.get("limit", DEFAULT_MEMORY_LIMIT)
+    return os.environ.get(MEMORY_LIMIT_ENV) or configured
 
 
 def is_resource_failure(error: BaseException) -> bool:
