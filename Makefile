@@ -7,7 +7,7 @@ export CCPIPE_HOME ?= $(CURDIR)/.ccpipe
 SAMPLE_START ?= 2026-11-01
 SAMPLE_DAYS ?= 10
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup browser run test lint bench docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -22,12 +22,22 @@ run: setup
 	$(BIN)/ccpipe generate --start $(SAMPLE_START) --days $(SAMPLE_DAYS)
 	$(BIN)/ccpipe run --start $(SAMPLE_START) --end $$(date -d "$(SAMPLE_START) + $$(( $(SAMPLE_DAYS) - 1 )) days" +%F)
 	$(BIN)/ccpipe kpis
+	@echo "ops report (opens offline): $(CCPIPE_HOME)/reports/latest.html"
 
-test: setup
+# The browser the report's test drives: Debian's chromium, installed where missing (as root).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+		{ echo "need Debian's chromium for the report's browser test (apt-get install chromium)"; exit 1; }
+
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
+
+docs: setup
+	$(BIN)/ccpipe docs
 
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)

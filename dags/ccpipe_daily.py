@@ -122,8 +122,14 @@ def ccpipe_daily():
         from ccpipe import pipeline
         from ccpipe.paths import Paths
 
-        publication = pipeline.publish(Paths.from_env(), load_date, datetime.fromisoformat(as_of))
-        summary = {"load_date": load_date, "publication_id": publication.publication_id}
+        paths = Paths.from_env()
+        publication = pipeline.publish(paths, load_date, datetime.fromisoformat(as_of))
+        report = pipeline.write_ops_report(paths)
+        summary = {
+            "load_date": load_date,
+            "publication_id": publication.publication_id,
+            "report": str(report.html),
+        }
         outlet_events[PUBLISHED_MARTS].extra = summary
         return {**summary, "table_rows": publication.table_rows}
 

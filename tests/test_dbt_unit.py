@@ -52,6 +52,7 @@ EXPECTED_UNIT_TESTS = {
     "kpi_wilson_interval_stays_within_0_and_1_at_the_extremes",
     "kpi_day_final_only_when_every_contact_is_final",
     "kpi_day_not_final_when_its_own_feeds_were_not_loaded",
+    "fcr_miss_reason_puts_a_repeat_first_then_the_contacts_own_reason",
     "kpi_by_queue_uses_handling_queue_and_unknown_for_unknown_contacts",
     "fcr_breach_is_significant_when_the_interval_is_under_target",
     "call_ops_short_abandons_and_service_level_denominator",

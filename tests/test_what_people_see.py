@@ -141,7 +141,8 @@ def test_a_terminal_shows_each_step_as_it_runs(tmp_path) -> None:
     os.close(controller)
     text = seen.decode(errors="replace")
     assert load.wait(timeout=60) == 0
-    for step in ("1/6 ingest", "2/6 feed gate", "3/6 dbt build", "4/6 marts gate", "5/6 publish"):
+    steps = ("1/7 ingest", "2/7 feed gate", "3/7 dbt build", "4/7 marts gate", "5/7 publish")
+    for step in (*steps, "6/7 ops report", "7/7 FCR check"):
         assert f"{DAYS[0]} {step}" in text
     assert f"ccpipe run {DAYS[0]}: done: " in text
 

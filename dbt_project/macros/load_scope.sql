@@ -78,7 +78,7 @@
     {{- return([
         'contact_id', 'contact_type', 'channel', 'customer_id', 'queue', 'agent_id',
         'issue_category', 'started_at', 'reporting_date', 'handle_seconds',
-        'is_marked_unresolved',
+        'is_marked_unresolved', 'unresolved_reason',
     ]) -}}
 {%- endmacro %}
 

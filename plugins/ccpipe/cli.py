@@ -84,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     kpis = commands.add_parser("kpis", help="print a day's headline KPIs, FCR against target first")
     kpis.add_argument("--date", help="default: the latest loaded date", **day)
 
+    report = commands.add_parser(
+        "report", help="write the ops report (HTML that opens offline) and print its path"
+    )
+    report.add_argument("--out", type=Path, help="default: $CCPIPE_HOME/reports/latest.html")
+    report.add_argument("--days", type=int, help="dates shown (default: the setting report_days)")
+
+    commands.add_parser(
+        "docs", help="build dbt's documentation site as one static page and print its path"
+    )
+
     commands.add_parser("settings", help="print the settings in force and where each came from")
 
     rebuild = commands.add_parser(
@@ -214,6 +224,23 @@ def cmd_kpis(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, paths: Paths) -> int:
+    from ccpipe.report import write_report
+
+    written = write_report(paths, out=args.out, days=args.days)
+    print(written.html)
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace, paths: Paths) -> int:
+    from ccpipe.home import check_home
+    from ccpipe.transform import build_docs
+
+    check_home(paths)
+    print(build_docs(paths))
+    return 0
+
+
 def cmd_settings(args: argparse.Namespace, paths: Paths) -> int:
     from ccpipe.settings import load_settings
 
@@ -234,6 +261,8 @@ COMMANDS = {
     "ingest": cmd_ingest,
     "run": cmd_run,
     "kpis": cmd_kpis,
+    "report": cmd_report,
+    "docs": cmd_docs,
     "settings": cmd_settings,
     "rebuild": cmd_rebuild,
 }

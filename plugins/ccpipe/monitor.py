@@ -58,6 +58,7 @@ class FcrCheck:
     load_date: str
     min_sample: int
     breaches: list[FcrBreach] = field(default_factory=list)
+    report: str | None = None  # the ops report's path, where one was written
 
     @property
     def notable(self) -> list[FcrBreach]:
@@ -65,14 +66,11 @@ class FcrCheck:
 
     def summary(self) -> str:
         notable = self.notable
-        if not notable:
-            return (
-                f"FCR target check {self.load_date}: no significant breach with >= "
-                f"{self.min_sample} eligible contacts ({len(self.breaches)} row(s) under target)"
-            )
+        found = f"{len(notable)} significant breach(es)" if notable else "no significant breach"
+        report = f"; report: {self.report}" if self.report else ""
         return (
-            f"FCR target check {self.load_date}: {len(notable)} significant breach(es) with >= "
-            f"{self.min_sample} eligible contacts ({len(self.breaches)} row(s) under target)"
+            f"FCR target check {self.load_date}: {found} with >= {self.min_sample} eligible "
+            f"contacts ({len(self.breaches)} row(s) under target){report}"
         )
 
     def to_dict(self) -> dict:
@@ -82,6 +80,7 @@ class FcrCheck:
             "min_sample": self.min_sample,
             "breaches": [asdict(b) for b in self.breaches],
             "notable": [asdict(b) for b in self.notable],
+            "report": self.report,
         }
 
 
@@ -123,7 +122,8 @@ def read_fcr_breaches(paths: Paths, load_date: str, min_sample: int | None = Non
         )
         for day, channel, queue, eligible, rate, target, ci_high, significant, final in rows
     ]
-    return FcrCheck(load_date, min_sample, breaches)
+    latest = paths.latest_report
+    return FcrCheck(load_date, min_sample, breaches, str(latest) if latest.exists() else None)
 
 
 def report(check: FcrCheck) -> list[str]:

@@ -53,6 +53,15 @@ class Paths:
         return self.warehouse / "marts.duckdb"
 
     @property
+    def reports(self) -> Path:
+        """The ops reports (ccpipe-report-<date>.html, latest.html and their charts)."""
+        return self.home / "reports"
+
+    @property
+    def latest_report(self) -> Path:
+        return self.reports / "latest.html"
+
+    @property
     def gx_dir(self) -> Path:
         """Great Expectations results and Data Docs."""
         return self.home / "gx"

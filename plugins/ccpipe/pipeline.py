@@ -1,10 +1,10 @@
 """The daily load, one step after another: the one code path the CLI and the DAG share.
 
-ingest -> gate_feeds -> build_marts -> gate_marts -> publish -> check_fcr_target. Each step
-is one DAG task; `run_date` runs them all in one process (ccpipe run). The steps own the
-order and the bookkeeping between stages (the settings in force, the instant a build judges
-FCR maturity at, the publication state); the stages themselves live in ccpipe.ingest,
-.quality, .transform, .publication and .monitor.
+ingest -> gate_feeds -> build_marts -> gate_marts -> publish (and the ops report) ->
+check_fcr_target. Each step is one DAG task; `run_date` runs them all in one process
+(ccpipe run). The steps own the order and the bookkeeping between stages (the settings in
+force, the instant a build judges FCR maturity at, the publication state); the stages
+themselves live in ccpipe.ingest, .quality, .transform, .publication, .report and .monitor.
 """
 
 from __future__ import annotations
@@ -171,6 +171,14 @@ def publish(paths: Paths, load_date: str | None, as_of: datetime | None = None):
         return publish_marts(paths, load_date, as_of)
 
 
+def write_ops_report(paths: Paths, settings: Settings | None = None):
+    """After each publish: the ops report from the published marts (reports/latest.html, its
+    headline chart as PNG and SVG)."""
+    from ccpipe.report import write_report
+
+    return write_report(paths, settings=settings or load_settings(paths))
+
+
 def check_fcr_target(paths: Paths, load_date: str, min_sample: int | None = None):
     """Step 6: the date's FCR, overall and per queue, against fcr_target (read-only)."""
     from ccpipe.monitor import read_fcr_breaches
@@ -233,18 +241,20 @@ def run_date(
         judged_at(paths, load_date, as_of)
         refuse_missing_landing(paths, load_date, settings)
         paths.ensure()
-        with progress(f"{load_date} 1/6 ingest"):
+        with progress(f"{load_date} 1/7 ingest"):
             loads = ingest(paths, load_date, settings)
-        with progress(f"{load_date} 2/6 feed gate"):
+        with progress(f"{load_date} 2/7 feed gate"):
             gate_feeds(paths, load_date, settings)
-        with progress(f"{load_date} 3/6 dbt build"):
+        with progress(f"{load_date} 3/7 dbt build"):
             as_of = build_marts(paths, load_date, as_of, settings=settings)
-        with progress(f"{load_date} 4/6 marts gate"):
+        with progress(f"{load_date} 4/7 marts gate"):
             gate_marts(paths, load_date)
-        with progress(f"{load_date} 5/6 publish"):
+        with progress(f"{load_date} 5/7 publish"):
             publish(paths, load_date, as_of)
         prune(paths, settings.retention_days)
-    with progress(f"{load_date} 6/6 FCR check"):
+    with progress(f"{load_date} 6/7 ops report"):
+        write_ops_report(paths, settings)
+    with progress(f"{load_date} 7/7 FCR check"):
         check = check_fcr_target(paths, load_date, settings.fcr_min_sample)
     report(check)
     return DateRun(load_date, loads, check)

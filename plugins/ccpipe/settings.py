@@ -140,6 +140,10 @@ class Settings:
     fcr_min_sample: int = setting(
         30, "monitor", "fewest eligible contacts a breach notice rests on", _at_least(0)
     )
+    service_level_target: float = setting(
+        0.80, "monitor", "service level target drawn in the ops report", _above_zero_up_to_one
+    )
+    report_days: int = setting(90, "monitor", "days the ops report shows", _at_least(1))
     schedule_start: date = setting(
         date(2020, 1, 1), "pipeline", "first date the Airflow schedule covers"
     )

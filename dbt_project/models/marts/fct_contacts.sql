@@ -73,6 +73,13 @@ judged as (
             false
         ) as fcr_is_final,
         contacts_to_judge.is_marked_unresolved,
+        contacts_to_judge.unresolved_reason,
+        -- why an eligible contact missed FCR: a repeat first, else its own reason
+        case
+            when contacts_to_judge.customer_id is null then null
+            when coalesce(repeats.repeat_contacts, 0) > 0 then 'repeat_contact'
+            else contacts_to_judge.unresolved_reason
+        end as fcr_miss_reason,
         cast(coalesce(repeats.repeat_contacts, 0) as bigint) as repeat_contacts,
         repeats.first_repeat_started_at,
         {{ dbt.dateadd('day', window_days, 'contacts_to_judge.started_at') }}

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from ccpipe.paths import Paths
+from ccpipe.relations import dbt_target_dir
 from ccpipe.settings import Settings, load_settings
 from ccpipe.transform.dbt import as_of_text, invoke_dbt, raise_for_result
+
+
+def build_docs(paths: Paths, settings: Settings | None = None) -> Path:
+    """dbt's documentation site as one static page (descriptions, lineage, the ops report's
+    exposure), from the working warehouse's catalog; returns its path."""
+    result = invoke_dbt(
+        paths, ["docs", "generate", "--static"], {}, settings or load_settings(paths)
+    )
+    raise_for_result(result, "dbt docs generate", paths)
+    return dbt_target_dir(paths) / "static_index.html"
 
 
 def run_dbt_build(

@@ -53,9 +53,11 @@ def dbt_env(paths: Paths, run_values: dict[str, str | None]) -> Iterator[None]:
     unknown = set(run_values) - set(RUN_VALUE_ENV)
     if unknown:
         raise ValueError(f"unknown run value(s) {sorted(unknown)}; known: {list(RUN_VALUE_ENV)}")
-    values = {"CCPIPE_WORK_DB": str(paths.work_db), MEMORY_LIMIT_ENV: memory_limit()} | {
-        env: run_values.get(name) or "" for name, env in RUN_VALUE_ENV.items()
-    }
+    values = {
+        "CCPIPE_HOME": str(paths.home),
+        "CCPIPE_WORK_DB": str(paths.work_db),
+        MEMORY_LIMIT_ENV: memory_limit(),
+    } | {env: run_values.get(name) or "" for name, env in RUN_VALUE_ENV.items()}
     previous = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:

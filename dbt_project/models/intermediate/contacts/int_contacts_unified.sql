@@ -29,6 +29,8 @@ call_contacts as (
         calls.started_at,
         calls.reporting_date,
         calls.is_marked_unresolved,
+        case when calls.is_marked_unresolved then 'call_marked_unresolved' end
+            as unresolved_reason,
         calls.handle_seconds,
         calls.load_date
 
@@ -52,6 +54,12 @@ ticket_contacts as (
         tickets.created_at as started_at,
         tickets.created_date as reporting_date,
         tickets.is_marked_unresolved,
+        -- the first of the ticket's own reasons, in the order an ops lead asks them
+        case
+            when tickets.status not in ('solved', 'closed') then 'ticket_not_solved'
+            when tickets.reopen_count > 0 then 'ticket_reopened'
+            when tickets.agent_reply_count > 1 then 'ticket_multi_touch'
+        end as unresolved_reason,
         cast(null as double) as handle_seconds,
         tickets.load_date
 
