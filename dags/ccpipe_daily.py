@@ -124,29 +124,35 @@ def ccpipe_daily():
 
         paths = Paths.from_env()
         publication = pipeline.publish(paths, load_date, datetime.fromisoformat(as_of))
-        report = pipeline.write_ops_report(paths)
+        report = pipeline.after_publish(paths)  # retention, then the ops report
         summary = {
             "load_date": load_date,
             "publication_id": publication.publication_id,
-            "report": str(report.html),
+            "report": str(report) if report else None,
         }
         outlet_events[PUBLISHED_MARTS].extra = summary
         return {**summary, "table_rows": publication.table_rows}
 
     @task(inlets=[PUBLISHED_MARTS], execution_timeout=timedelta(minutes=10))
-    def check_fcr_target(load_date: str, params=None) -> dict:
+    def check_fcr_target(load_date: str, published: dict, params=None) -> dict:
         """Reads ccpipe.duckdb read-only (no pool: publishing never locks it)."""
+        from pathlib import Path
+
         from airflow.sdk import get_current_context
 
         from ccpipe import pipeline
         from ccpipe.airflow_support.notifiers import FcrBreachNotifier
         from ccpipe.paths import Paths
 
-        check = pipeline.check_fcr_target(Paths.from_env(), load_date, params["fcr_min_sample"])
+        report = Path(published["report"]) if published["report"] else None
+        check = pipeline.check_fcr_target(
+            Paths.from_env(), load_date, params["fcr_min_sample"], report
+        )
         FcrBreachNotifier(check)(get_current_context())
         return check.to_dict()
 
     as_of = build_marts(LOAD_DATE)  # the as_of dbt judged FCR maturity at
+    published = publish(LOAD_DATE, as_of)  # its summary names the ops report it wrote
     chain(
         check_date_covered(LOAD_DATE),
         wait_for_feeds(LOAD_DATE),
@@ -154,8 +160,8 @@ def ccpipe_daily():
         gate_feeds(LOAD_DATE),
         as_of,
         gate_marts(LOAD_DATE),
-        publish(LOAD_DATE, as_of),
-        check_fcr_target(LOAD_DATE),
+        published,
+        check_fcr_target(LOAD_DATE, published),
     )
 
 

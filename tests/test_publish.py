@@ -247,17 +247,6 @@ def test_a_mart_whose_columns_changed_is_published_by_copying_everything(paths: 
     ]
 
 
-def test_a_daily_run_patches_the_publication_into_exactly_the_full_run_marts(
-    tmp_path: Path,
-) -> None:
-    paths = copy_home(first_day_home(), tmp_path)
-
-    ccpipe(paths.home, "run", "--date", DAYS[1])
-
-    assert read_publication(paths)["mode"] == "patched"
-    assert marts_snapshot(paths.published_db) == reference_snapshot()
-
-
 def test_publish_removes_drafts_of_dead_publishers_only(paths: Paths) -> None:
     make_marts(paths, "create table marts.t as select 1 as x")
     dead = subprocess.Popen([sys.executable, "-c", "pass"])

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from pipeline_runs import ccpipe, copy_home, reference_home
+from pipeline_runs import (
+    DAYS,
+    ccpipe,
+    copy_home,
+    first_day_home,
+    marts_snapshot,
+    reference_home,
+    reference_snapshot,
+)
 from playwright.sync_api import sync_playwright
 
 from ccpipe.paths import Paths
@@ -131,9 +139,38 @@ def test_comments_keep_their_script_and_direction(opened: dict) -> None:
 
 def test_ccpipe_report_writes_the_page_and_its_headline_chart(tmp_path: Path) -> None:
     paths = copy_home(reference_home(), tmp_path)
-    out = tmp_path / "out" / "weekly.html"
+    out = tmp_path / "out" / "week.2026.45.html"  # a dotted name keeps every dot
     written = ccpipe(paths.home, "report", "--out", str(out), "--days", "7")
     assert written.stdout.strip() == str(out)
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        "week.2026.45.html",
+        "week.2026.45.png",
+        "week.2026.45.svg",
+    ]
     assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
-    assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert out.with_suffix(".svg").read_text(encoding="utf-8").startswith("<svg")
+    assert (out.parent / "week.2026.45.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out.parent / "week.2026.45.svg").read_text(encoding="utf-8").startswith("<svg")
+
+
+def test_a_rebuild_under_another_confidence_reports_its_intervals(tmp_path: Path) -> None:
+    paths = copy_home(reference_home(), tmp_path)
+    (paths.home / "settings.toml").write_text("[metrics]\nconfidence_z = 1.645\n")
+    paths.latest_report.unlink()
+    ccpipe(paths.home, "rebuild")  # restates every date, then writes the report
+    page = paths.latest_report.read_text(encoding="utf-8")
+    assert "<th>90% interval</th>" in page and "FCR per day, 90% interval" in page
+    assert "<th>95% interval</th>" not in page
+
+
+def test_a_report_that_cannot_be_written_does_not_fail_the_published_load(
+    tmp_path: Path,
+) -> None:
+    paths = copy_home(first_day_home(), tmp_path)
+    paths.latest_report.unlink()
+    paths.latest_report.mkdir()  # latest.html cannot be replaced
+    done = ccpipe(paths.home, "run", "--date", DAYS[1])
+    assert done.stdout.strip().endswith("; the ops report could not be written")
+    assert marts_snapshot(paths.published_db) == reference_snapshot()
+    log = (paths.home / "logs" / "ccpipe.log").read_text()
+    assert "WARNING ccpipe.pipeline: the ops report could not be written" in log
+    assert "FCR target check" in log  # the check still ran

@@ -109,7 +109,8 @@ def test_a_backfill_prints_one_summary_line_a_date_and_no_warnings(tmp_path) -> 
     assert [line.split(": done: ")[0] for line in lines] == [f"ccpipe run {d}" for d in DAYS]
     for line in lines:
         assert " rows loaded, " in line and " quarantined; FCR under target in " in line
-        assert line.endswith("significant on >= 30 contacts")
+    assert lines[0].endswith("significant on >= 30 contacts")
+    assert lines[1].endswith(f"significant on >= 30 contacts; report: {paths.latest_report}")
     assert done.stderr == ""
     log = (paths.home / "logs" / "ccpipe.log").read_text()
     assert "FCR target breach" in log  # the breaches' details, for whoever wants them
@@ -213,16 +214,19 @@ def test_results_older_than_the_retention_are_removed(tmp_path: Path) -> None:
     old_result = paths.gx_dir / "uncommitted/validations/calls/run-old/x.json"
     new_page = paths.gx_dir / "uncommitted/data_docs/local_site/validations/calls/run-new/x.html"
     old_log = paths.home / "dbt/logs/dbt.log.1"
-    for path in (old_result, new_page, old_log):
+    old_report, old_latest = paths.dated_report("2026-01-31"), paths.latest_report
+    old_bundle = paths.reports / ".cache/vega-embed.js"
+    for path in (old_result, new_page, old_log, old_report, old_latest, old_bundle):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("x")
     long_ago = time.time() - 91 * 86_400
-    os.utime(old_result, (long_ago, long_ago))
-    os.utime(old_log, (long_ago, long_ago))
+    for path in (old_result, old_log, old_report, old_latest, old_bundle):
+        os.utime(path, (long_ago, long_ago))
 
-    assert prune(paths, retention_days=90) == 2
+    assert prune(paths, retention_days=90) == 3
     assert not old_result.exists() and not old_result.parent.exists() and not old_log.exists()
-    assert new_page.exists()
+    assert not old_report.exists()
+    assert new_page.exists() and old_latest.exists() and old_bundle.exists()
 
 
 def test_a_failed_gate_names_a_results_page_that_opens_offline(tmp_path) -> None:

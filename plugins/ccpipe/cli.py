@@ -200,7 +200,7 @@ def cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_run(args: argparse.Namespace, paths: Paths) -> int:
-    from ccpipe.pipeline import date_range, run_date
+    from ccpipe.pipeline import date_range, run_dates
 
     if args.date and (args.start or args.end):
         raise ValueError("give --date, or --start and --end, not both")
@@ -211,9 +211,15 @@ def cmd_run(args: argparse.Namespace, paths: Paths) -> int:
     else:
         raise ValueError("give --date D, or --start D1 --end D2")
     with terminal_progress() as progress:
-        for load_date in dates:
-            done = run_date(load_date, as_of=args.as_of, paths=paths, progress=progress)
-            print(f"ccpipe run {load_date}: done: {done.summary()}", flush=True)
+        run_dates(
+            dates,
+            as_of=args.as_of,
+            paths=paths,
+            progress=progress,
+            on_date=lambda done: print(
+                f"ccpipe run {done.load_date}: done: {done.summary()}", flush=True
+            ),
+        )
     return 0
 
 
@@ -233,11 +239,12 @@ def cmd_report(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_docs(args: argparse.Namespace, paths: Paths) -> int:
-    from ccpipe.home import check_home
+    from ccpipe.home import check_home, holding_home
     from ccpipe.transform import build_docs
 
     check_home(paths)
-    print(build_docs(paths))
+    with holding_home(paths):  # dbt opens the working warehouse: not beside a load
+        print(build_docs(paths))
     return 0
 
 

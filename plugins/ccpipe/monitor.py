@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 
 from ccpipe.paths import Paths
 
@@ -98,8 +99,11 @@ BREACH_QUERY = """
 """
 
 
-def read_fcr_breaches(paths: Paths, load_date: str, min_sample: int | None = None) -> FcrCheck:
-    """The load date's FCR breaches, read from the published marts."""
+def read_fcr_breaches(
+    paths: Paths, load_date: str, min_sample: int | None = None, report: Path | None = None
+) -> FcrCheck:
+    """The load date's FCR breaches, read from the published marts; `report`: the ops report
+    written with them, for the notice to link."""
     from ccpipe.warehouse import connect  # duckdb: imported where used, not at DAG parse
 
     if min_sample is None:
@@ -122,8 +126,7 @@ def read_fcr_breaches(paths: Paths, load_date: str, min_sample: int | None = Non
         )
         for day, channel, queue, eligible, rate, target, ci_high, significant, final in rows
     ]
-    latest = paths.latest_report
-    return FcrCheck(load_date, min_sample, breaches, str(latest) if latest.exists() else None)
+    return FcrCheck(load_date, min_sample, breaches, str(report) if report else None)
 
 
 def report(check: FcrCheck) -> list[str]:

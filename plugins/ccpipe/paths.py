@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+DATED_REPORT_PREFIX = "ccpipe-report-"
+
 
 def project_dir() -> Path:
     """The repository root (dbt_project.yml, expectations/); CCPIPE_PROJECT_DIR overrides it."""
@@ -60,6 +62,10 @@ class Paths:
     @property
     def latest_report(self) -> Path:
         return self.reports / "latest.html"
+
+    def dated_report(self, last_date: object) -> Path:
+        """The report whose last date is `last_date` (kept retention_days, like the logs)."""
+        return self.reports / f"{DATED_REPORT_PREFIX}{last_date}.html"
 
     @property
     def gx_dir(self) -> Path:

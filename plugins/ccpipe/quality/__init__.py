@@ -10,7 +10,9 @@ and before publishing; the marts' own invariants are dbt data tests. A failed ex
 raises GateError; the run stops before publishing, so the published marts stay as they were.
 
 Every result is kept: one row per expectation in audit.validation_results of the working
-warehouse, and GX Data Docs under $CCPIPE_HOME/gx/uncommitted/data_docs/local_site/.
+warehouse, and GX Data Docs under $CCPIPE_HOME/gx/uncommitted/data_docs/local_site/. Data
+Docs costs about half a second a render whatever it renders, so a passed gate may defer its
+pages to the end of the run (`render_deferred_docs`); a failed one renders them at once.
 
 Speed: GX runs on pandas. A batch is read from DuckDB as Arrow with only the columns the
 suite checks; integers arrive as int64/float64 and timestamps as datetime64 (GX compares
@@ -18,7 +20,13 @@ those vectorised), low-cardinality strings dictionary-encoded as categoricals (c
 filter) and unique-key strings Arrow-backed. A 1M-row call-leg day validates in seconds.
 """
 
-from ccpipe.quality.gates import validate_feeds, validate_marts
+from ccpipe.quality.gates import render_deferred_docs, validate_feeds, validate_marts
 from ccpipe.quality.report import GateError, GateReport
 
-__all__ = ["GateError", "GateReport", "validate_feeds", "validate_marts"]
+__all__ = [
+    "GateError",
+    "GateReport",
+    "render_deferred_docs",
+    "validate_feeds",
+    "validate_marts",
+]

@@ -128,19 +128,33 @@ class GateRun:
         self.report.suites.append(run)
         self.keys.append(key)
 
-    def record_and_judge(self, con: Connection) -> GateReport:
-        """Render Data Docs, keep every result in the history table, raise when any failed."""
+    def record_and_judge(self, con: Connection, defer_docs: bool = False) -> GateReport:
+        """Keep every result in the history table, render Data Docs (a passed gate's with
+        defer_docs: at the end of the run, `render_deferred_docs`), raise when any failed."""
         report = self.report
-        pages = self.project.build_docs(self.keys, [s.suite for s in report.suites])
         for suite, key in zip(report.suites, self.keys, strict=True):
-            suite.docs_page = pages.get(key)
+            suite.docs_page = self.project.docs_page(key)
         report.docs = str(self.project.docs_index)
         write_history(con, report, datetime.now(UTC))
-        report.results_page = str(write_results_page(con, self.project.root.parent))
+        if defer_docs and report.success:
+            self.project.defer_docs(self.keys, [s.suite for s in report.suites])
+        else:
+            self.project.build_docs(self.keys, [s.suite for s in report.suites])
+            report.results_page = str(write_results_page(con, self.project.root.parent))
         if not report.success:
             raise GateError(report)
         log.info("%s", report.summary())
         return report
+
+
+def render_deferred_docs(paths: Paths) -> None:
+    """The Data Docs of the results the gates deferred, and the offline results page."""
+    project = gx_project(paths)
+    if not project.pending_keys:
+        return
+    project.build_docs()
+    with connect(paths.work_db, read_only=True) as con:
+        write_results_page(con, project.root.parent)
 
 
 def validate_feeds(
@@ -149,6 +163,7 @@ def validate_feeds(
     run_id: str | None = None,
     feeds: tuple[str, ...] | None = None,
     settings: Settings | None = None,
+    defer_docs: bool = False,
 ) -> GateReport:
     """Validate each feed's batch of one date against its whole suite; raise GateError
     (after recording every result) when any expectation fails."""
@@ -172,7 +187,7 @@ def validate_feeds(
             log.info("batch %s %s read in %.2fs", table, load_date, time.perf_counter() - started)
             batch = f"{RAW_SCHEMA}.{table} where _load_date = {load_date}"
             gate.validate(suite, frame, parameters, list(FEED_ROW_ID), batch, explanations)
-        return gate.record_and_judge(con)
+        return gate.record_and_judge(con, defer_docs)
 
 
 def validate_marts(
@@ -181,6 +196,7 @@ def validate_marts(
     run_id: str | None = None,
     marts: tuple[str, ...] | None = None,
     compare_published: bool = True,
+    defer_docs: bool = False,
 ) -> GateReport:
     """Validate the marts of the working warehouse against their suites (the build beside
     what BI reads now), after dbt and before publishing; raise GateError (after recording
@@ -203,4 +219,4 @@ def validate_marts(
             gate.validate(suite, frame, {}, suite["meta"]["grain"], batch)
         if published:
             con.execute(f"detach {PUBLISHED}")
-        return gate.record_and_judge(con)
+        return gate.record_and_judge(con, defer_docs)

@@ -67,6 +67,8 @@ class GxProject:
         self.context = gx.get_context(mode="ephemeral", project_config=config)
         self.source = self.context.data_sources.add_pandas("ccpipe")
         self.definitions: dict[str, tuple[str, Any, dict[str, int]]] = {}
+        self.pending_keys: list[Any] = []
+        self.pending_suites: set[str] = set()
 
     @property
     def docs_index(self) -> Path:
@@ -130,19 +132,32 @@ class GxProject:
         )
         return ordered, key
 
-    def build_docs(self, keys: list[Any], suites: list[str]) -> dict[Any, str]:
-        """Render the new validation results (and their suites) and refresh the index."""
+    def docs_page(self, key: Any) -> str:
+        """Where Data Docs renders (or will render) a stored validation result."""
+        *folders, name = key.to_tuple()
+        site = self.root / "data_docs" / "local_site" / "validations"
+        return str(site.joinpath(*folders, f"{name}.html"))
+
+    def defer_docs(self, keys: list[Any], suites: list[str]) -> None:
+        """Render these results later, with every other deferred one (`build_docs`): Data Docs
+        costs about half a second a build whatever it renders, so a run over many dates
+        renders once, at its end."""
+        self.pending_keys += keys
+        self.pending_suites |= set(suites)
+
+    def build_docs(self, keys: list[Any] = (), suites: list[str] = ()) -> None:
+        """Render these and every deferred validation result (and their suites) and refresh
+        the index."""
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,
         )
 
-        identifiers = keys + [ExpectationSuiteIdentifier(name=s) for s in suites]
-        self.context.build_data_docs(resource_identifiers=identifiers)
-        site = self.root / "data_docs" / "local_site" / "validations"
-        return {
-            key: str(site.joinpath(*key.to_tuple()[:-1], f"{key.to_tuple()[-1]}.html"))
-            for key in keys
-        }
+        keys = self.pending_keys + list(keys)
+        suites = sorted(self.pending_suites | set(suites))
+        self.pending_keys, self.pending_suites = [], set()
+        if keys:
+            identifiers = keys + [ExpectationSuiteIdentifier(name=s) for s in suites]
+            self.context.build_data_docs(resource_identifiers=identifiers)
 
 
 _PROJECTS: dict[Path, GxProject] = {}

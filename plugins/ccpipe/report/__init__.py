@@ -45,27 +45,23 @@ def write_report(
     data: ReportData = read_report_data(
         paths.published_db, days or settings.report_days, settings.fcr_min_sample
     )
-    html = page.render(
-        data,
-        settings.fcr_target,
-        settings.service_level_target,
-        settings.fcr_min_sample,
-        page.javascript_bundle(paths.reports / ".cache"),
-    )
-    headline = {**charts.fcr_trend(data.days, settings.fcr_target), "width": HEADLINE_WIDTH}
+    html = page.render(data, settings, page.javascript_bundle(paths.reports / ".cache"))
+    confidence = page.confidence_level(settings.confidence_z)
+    headline = {
+        **charts.fcr_trend(data.days, settings.fcr_target, confidence),
+        "width": HEADLINE_WIDTH,
+    }
     svg = vl_convert.vegalite_to_svg(headline, vl_version=page.VEGA_LITE_VERSION)
     png = vl_convert.vegalite_to_png(headline, vl_version=page.VEGA_LITE_VERSION, scale=2)
     if out is None:
-        latest = paths.latest_report.with_suffix("")
-        targets = [paths.reports / f"ccpipe-report-{data.last}", latest]
-    else:
-        targets = [out.with_suffix("")]
-    for stem in targets:
+        stems = [paths.dated_report(data.last), paths.latest_report]
+        stems = [stem.with_suffix("") for stem in stems]
+    else:  # a dotted name keeps its dots: week.2026.48.html -> week.2026.48.png
+        stems = [out.with_suffix("") if out.suffix == ".html" else out]
+    files = {".html": html, ".svg": svg, ".png": png}
+    for stem in stems:
         stem.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(stem.with_suffix(".html"), html)
-        write_atomically(stem.with_suffix(".svg"), svg)
-        write_atomically(stem.with_suffix(".png"), png)
-    stem = targets[-1]
-    return ReportFiles(
-        stem.with_suffix(".html"), stem.with_suffix(".png"), stem.with_suffix(".svg")
-    )
+        for suffix, content in files.items():
+            write_atomically(stem.with_name(stem.name + suffix), content)
+    last = stems[-1]
+    return ReportFiles(*(last.with_name(last.name + s) for s in (".html", ".png", ".svg")))

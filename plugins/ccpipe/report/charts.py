@@ -46,9 +46,9 @@ def chart(title: str, data: list[dict[str, Any]], **spec: Any) -> dict[str, Any]
     }
 
 
-def fcr_trend(days: list[dict[str, Any]], target: float) -> dict[str, Any]:
-    """FCR per loaded day with its 95% Wilson band and the target; provisional days (repeat
-    window still open) drawn apart."""
+def fcr_trend(days: list[dict[str, Any]], target: float, confidence: str) -> dict[str, Any]:
+    """FCR per loaded day with its Wilson band (`confidence`: its level, as "95%") and the
+    target; provisional days (repeat window still open) drawn apart."""
     data = [
         {
             **values([day], ["reporting_date", "fcr_rate", "fcr_ci_low", "fcr_ci_high"])[0],
@@ -61,7 +61,7 @@ def fcr_trend(days: list[dict[str, Any]], target: float) -> dict[str, Any]:
     x = day_axis()
     y_scale = {"domain": [0, 1]}
     return chart(
-        f"FCR per day, 95% interval, target {target:.0%}",
+        f"FCR per day, {confidence} interval, target {target:.0%}",
         data,
         layer=[
             {

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from html import escape
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from ccpipe.report import charts
 from ccpipe.report.data import ReportData
+from ccpipe.settings import Settings
 
 VEGA_LITE_VERSION = "6.4"  # the version vl-convert bundles and renders with
 STYLE = """
@@ -56,9 +58,10 @@ def cell(value: Any, shown: str) -> str:
     return f'<td data-value="{escape(raw)}">{escape(shown)}</td>'
 
 
-def day_table(days: list[dict[str, Any]]) -> str:
+def day_table(days: list[dict[str, Any]], confidence: str) -> str:
     head = (
-        "<tr><th>date</th><th>eligible</th><th>resolved</th><th>FCR</th><th>95% interval</th>"
+        "<tr><th>date</th><th>eligible</th><th>resolved</th><th>FCR</th>"
+        f"<th>{confidence} interval</th>"
         "<th>verdicts</th><th>contacts</th></tr>"
     )
     body = []
@@ -114,16 +117,22 @@ def comments_list(comments: list[dict[str, Any]]) -> str:
     return "".join(items)
 
 
-def render(
-    data: ReportData, target: float, service_level_target: float, min_sample: int, bundle: str
-) -> str:
+def confidence_level(z: float) -> str:
+    """The two-sided confidence of a normal quantile, as the intervals are labelled (1.96: 95%)."""
+    return f"{math.erf(z / math.sqrt(2)):.0%}"
+
+
+def render(data: ReportData, settings: Settings, bundle: str) -> str:
+    target, min_sample = settings.fcr_target, settings.fcr_min_sample
+    service_level_target = settings.service_level_target
+    confidence = confidence_level(settings.confidence_z)
     days = data.days
     partial = [str(d["reporting_date"]) for d in days if not d["is_date_loaded"]]
     provisional = [
         str(d["reporting_date"]) for d in days if d["is_date_loaded"] and not d["fcr_is_final"]
     ]
     specs = {
-        "fcr-trend": charts.fcr_trend(days, target),
+        "fcr-trend": charts.fcr_trend(days, target, confidence),
         "queue-breaches": charts.queue_breaches(data.queue_days, min_sample),
         "miss-by-queue": charts.miss_reasons(data.misses, "queue"),
         "miss-by-category": charts.miss_reasons(data.misses, "issue_category"),
@@ -180,7 +189,7 @@ published {escape(str(published["published_at"])[:19])}, FCR judged at
 <div class="grid">{div["service-level"]}{div["abandon-rate"]}{div["asa"]}{div["aht"]}</div>
 <h2>Agents, week of {data.week_start}</h2>{scorecard_table(data.scorecard)}
 <h2>Latest low-score comments</h2>{comments_list(data.comments)}
-<h2>FCR by day</h2>{day_table(days)}
+<h2>FCR by day</h2>{day_table(days, confidence)}
 <script>
 const specs = {embed};
 for (const [id, spec] of Object.entries(specs)) {{
