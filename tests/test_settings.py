@@ -68,7 +68,8 @@ def test_settings_come_from_defaults_the_file_and_the_environment(tmp_path) -> N
         (
             "",
             {"CCPIPE_SOURCES": "calls,zendsk"},
-            "sources = calls,zendsk names unknown source(s) zendsk; known: calls, tickets, surveys",
+            "sources = calls,zendsk names unknown source(s) zendsk; known: calls, tickets, "
+            "surveys, amazon_connect, zendesk, qualtrics",
         ),
     ],
 )
@@ -89,7 +90,7 @@ def test_ccpipe_settings_prints_each_value_and_its_origin(tmp_path) -> None:
     assert rows["reporting_timezone"] == ["Asia/Tehran", f"{tmp_path / 'settings.toml'} [metrics]"]
     assert rows["fcr_target"] == ["0.8", "default"]
     assert rows["sources"] == ["calls,tickets,surveys", "default"]
-    assert list(rows) == [f.name for f in setting_fields()]
+    assert list(rows) == [f.key for f in setting_fields()]
 
 
 def test_a_bad_setting_stops_a_run_before_anything_is_written(tmp_path) -> None:

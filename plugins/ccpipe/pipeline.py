@@ -58,11 +58,12 @@ def check_settings_unchanged(paths: Paths, settings: Settings) -> None:
     basis = build_basis(paths)
     if basis is None:
         return
-    built = basis[1]
+    # A setting newer than the marts' build is taken at its default (how they were built).
+    built = Settings().restating() | basis[1]
     changed = [
-        f"{key} {built.get(key, '(unset)')} -> {value}"
+        f"{key} {built[key]} -> {value}"
         for key, value in settings.restating().items()
-        if built.get(key) != value
+        if built[key] != value
     ]
     if changed:
         raise SettingsChangedError(
@@ -102,7 +103,9 @@ def ingest(paths: Paths, load_date: str, settings: Settings | None = None) -> di
     settings = settings or use_settings(paths)
     check_settings_unchanged(paths, settings)
     with holding_home(paths):
-        return ingest_date(paths, load_date, settings.sources, settings.allow_landing_outside_home)
+        return ingest_date(
+            paths, load_date, settings.sources, settings.allow_landing_outside_home, settings
+        )
 
 
 def gate_feeds(paths: Paths, load_date: str, settings: Settings | None = None):
@@ -283,8 +286,14 @@ def date_range(start: str, end: str) -> list[str]:
 
 def missing_feeds(paths: Paths, load_date: str, settings: Settings | None = None) -> list[str]:
     """The active feeds with no landing file for the date yet (what the DAG's sensor waits for)."""
+    from ccpipe.contracts import SOURCES
+
     sources = (settings or load_settings(paths)).sources
-    return [feed for feed in sources if not landing_files(paths.landing_dir(feed, load_date))]
+    return [
+        feed
+        for feed in sources
+        if not landing_files(paths.landing_dir(feed, load_date), SOURCES[feed].formats)
+    ]
 
 
 def summarise_loads(loads: dict[str, FeedLoad]) -> dict[str, dict[str, int]]:
