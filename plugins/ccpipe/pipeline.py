@@ -258,7 +258,7 @@ def rebuild(as_of: datetime | None = None, paths: Paths | None = None) -> dateti
     gated and published: how a change of a restating setting reaches the marts. as_of
     defaults to the instant the marts were judged at (the end of the latest loaded date when
     none was recorded)."""
-    from ccpipe.ingest import latest_loaded_date
+    from ccpipe.ingest import latest_loaded_date, reload_identity_map
     from ccpipe.publication.state import build_basis
 
     paths = paths or Paths.from_env()
@@ -270,6 +270,7 @@ def rebuild(as_of: datetime | None = None, paths: Paths | None = None) -> dateti
         if latest is None:
             raise ValueError(f"nothing loaded under {paths.home} yet: run `ccpipe run` first")
         as_of = judged_at(paths, latest.isoformat(), as_of or (basis[0] if basis else None))
+        reload_identity_map(paths, latest.isoformat(), settings)  # restated under the map too
         build_marts(paths, None, as_of, full_refresh=True, settings=settings)
         gate_marts(paths, latest.isoformat(), restated=True)
         publish(paths, None, as_of)

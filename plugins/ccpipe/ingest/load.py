@@ -241,6 +241,16 @@ def ingest_date(
     return results
 
 
+def reload_identity_map(paths: Paths, load_date: str, settings: Settings) -> int:
+    """The identity map as it is now, loaded whole (what `ccpipe rebuild` restates under)."""
+    con = connect(paths.work_db)
+    try:
+        ensure_raw_schema(con)
+        return load_identities(con, paths, load_date, settings)
+    finally:
+        con.close()
+
+
 def latest_loaded_date(paths: Paths) -> date | None:
     """The latest logical date any feed has rows loaded for (None before the first load)."""
     with connect(paths.work_db) as con:

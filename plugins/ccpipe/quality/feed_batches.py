@@ -28,12 +28,13 @@ class Explanation:
 def quarantine_sample(con: Connection, feed: str, load_date: str, limit: int) -> list[str]:
     rows = con.execute(
         f"""
-        select source_file, source_line, reason from {RAW_SCHEMA}.quarantine
+        select source_file, coalesce(source_path, 'line ' || source_line), reason
+        from {RAW_SCHEMA}.quarantine
         where feed = ? and load_date = ? order by source_file, source_line limit {limit}
         """,
         [feed, load_date],
     ).fetchall()
-    return [f"{file} line {line}: {reason}" for file, line, reason in rows]
+    return [f"{file} {where}: {reason}" for file, where, reason in rows]
 
 
 def latest_load(con: Connection, feed: str, load_date: str) -> list[tuple]:
