@@ -61,24 +61,27 @@ def flag(value: str) -> str:
     return f"case lower(trim({value})) {words} else {value} end"
 
 
-def shape(feed: Feed, settings: AmazonConnectSettings, label: str) -> JsonShape:
-    """How a contact record becomes the contract's columns under these settings."""
+def shape(feed: Feed, settings: AmazonConnectSettings) -> JsonShape:
+    """How a contact record becomes the contract's columns under these settings. Which keys
+    the records have is read off the staged rows (refuse_other_records): asking every record
+    for its keys would parse it twice."""
     paths = [PATHS.get(c.name) or attribute_path(getattr(settings, c.name)) for c in feed.columns]
     values = [
         flag(f"fields[{n}]") if c.type == "bool" else f"fields[{n}]"
         for n, c in enumerate(feed.columns, start=1)
     ]
+    return JsonShape(tuple(paths), tuple(values), provided=None, keeps_extra=False)
 
-    def provided(keys: set[str]) -> set[str]:
-        missing = [key for key in REQUIRED_KEYS.values() if key not in keys]
-        if missing:
-            raise IngestError.of(
-                label,
-                f"no record has {', '.join(missing)}: not Amazon Connect contact records",
-            )
-        return set(feed.column_names)
 
-    return JsonShape(tuple(paths), tuple(values), provided, keeps_extra=False)
+def refuse_other_records(con: Connection, label: str) -> None:
+    """Refuse a file none of whose records has a key every contact record has."""
+    counts = ", ".join(f"count({column})" for column in REQUIRED_KEYS)
+    found = con.execute(f"select {counts} from stage where _source_file = ?", [label]).fetchone()
+    missing = [key for key, n in zip(REQUIRED_KEYS.values(), found, strict=True) if not n]
+    if missing:
+        raise IngestError.of(
+            label, f"no record has {', '.join(missing)}: not Amazon Connect contact records"
+        )
 
 
 def stage_contact_records(
@@ -90,30 +93,26 @@ def stage_contact_records(
     settings: AmazonConnectSettings,
 ) -> None:
     """Stage one landing file of contact records (record n: line n, or the n-th document)."""
-    record_shape = shape(feed, settings, label)
+    record_shape = shape(feed, settings)
     if path.name.endswith((".jsonl", ".jsonl.gz")):
         stage_jsonl(con, feed, path, label, lines, record_shape)
-        return
-    source = (
-        f"read_json_objects({sql_literal(str(path))}, format = 'auto', "
-        f"maximum_object_size = {MAX_RECORD_BYTES})"
-    )
-    try:
-        keys = con.execute(
-            f"select distinct unnest(json_keys(json)) from {source}"
-            " where json_type(json) = 'OBJECT'"
-        ).fetchall()
-    except WarehouseError as error:
-        raise read_failure(label, error) from error
-    record_shape.provided({key for (key,) in keys})
-    con.execute(
-        f"""
-        insert into stage ({stage_columns(feed)})
-        select {", ".join(record_shape.values)}, {sql_literal(label)}, _line, null
-        from (
-            select row_number() over () as _line,
-                   json_extract_string(json, {json_fields(record_shape)}) as fields
-            from {source}
+    else:
+        source = (
+            f"read_json_objects({sql_literal(str(path))}, format = 'auto', "
+            f"maximum_object_size = {MAX_RECORD_BYTES})"
         )
-        """
-    )
+        try:
+            con.execute(
+                f"""
+                insert into stage ({stage_columns(feed)})
+                select {", ".join(record_shape.values)}, {sql_literal(label)}, _line, null
+                from (
+                    select row_number() over () as _line,
+                           json_extract_string(json, {json_fields(record_shape)}) as fields
+                    from {source}
+                )
+                """
+            )
+        except WarehouseError as error:
+            raise read_failure(label, error) from error
+    refuse_other_records(con, label)

@@ -125,7 +125,8 @@ class JsonShape:
 
     paths: tuple[str, ...]
     values: tuple[str, ...]
-    provided: Callable[[set[str]], set[str]]
+    # None: the caller checks what the staged rows hold (no parse of every record's keys)
+    provided: Callable[[set[str]], set[str]] | None
     keeps_extra: bool
 
 
@@ -161,6 +162,7 @@ def stage_json_objects(
     )
     # The probe runs on its own connection: a reader error (a line that is not JSON, which
     # the line-by-line path quarantines) would abort the load's transaction.
+    keys_of = "list(distinct json_keys(json))" if shape.provided else "[]"
     with con.cursor() as probe:
         try:
             # One pass: records, all objects, and the few distinct key lists they have. The
@@ -168,8 +170,7 @@ def stage_json_objects(
             # (a parse fewer than json_type; an object led by blanks takes the slow path).
             records, objects, key_lists = probe.execute(
                 f"""
-                select count(*), bool_and(starts_with(json, '{{')),
-                       list(distinct json_keys(json))
+                select count(*), bool_and(starts_with(json, '{{')), {keys_of}
                 from {source}
                 """
             ).fetchone()
@@ -177,10 +178,11 @@ def stage_json_objects(
             return False
     if records != lines or not objects:
         return False
-    keys = {key for key_list in key_lists for key in key_list}
+    keys = {key for key_list in key_lists or [] for key in key_list}
     if shape.keeps_extra and keys - set(feed.column_names):
         return False
-    refuse_missing_columns(feed, shape.provided(keys), label, every_column=False)
+    if shape.provided:
+        refuse_missing_columns(feed, shape.provided(keys), label, every_column=False)
     con.execute(
         f"""
         insert into stage ({stage_columns(feed)})
@@ -228,13 +230,14 @@ def stage_jsonl(
         )
     except WarehouseError as error:
         raise read_failure(label, error) from error
-    keys = {
-        row[0]
-        for row in con.execute(
+    keys = set()
+    if shape.provided or shape.keeps_extra:
+        found = con.execute(
             "select distinct unnest(try(json_keys(line))) from file_rows where fields is not null"
-        ).fetchall()
-    }
-    refuse_missing_columns(feed, shape.provided(keys), label, every_column=False)
+        )
+        keys = {row[0] for row in found.fetchall()}
+    if shape.provided:
+        refuse_missing_columns(feed, shape.provided(keys), label, every_column=False)
     known_keys = "{" + ", ".join(f'"{c.name}": null' for c in feed.columns) + "}"
     extra_json = (
         f"nullif(json_merge_patch(line, '{known_keys}')::varchar, '{{}}')::json"
