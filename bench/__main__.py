@@ -26,9 +26,10 @@ import duckdb
 import psutil
 
 from ccpipe import pipeline
-from ccpipe.contracts import FEEDS
-from ccpipe.ingest import landing_files
+from ccpipe.contracts import FEEDS, SOURCES
+from ccpipe.ingest import ingest_date, landing_files
 from ccpipe.paths import Paths
+from ccpipe.settings import load_settings
 from ccpipe.transform import dbt_dirs
 from ccpipe_sample import generate
 
@@ -266,6 +267,43 @@ def compare_with_floor(floor: duckdb.DuckDBPyConnection, paths: Paths, day: date
     return differences
 
 
+def connect_ingest(workdir: Path, call_legs: int, output: Path) -> None:
+    """--connect-ingest: one day of call legs as the canonical calls file(s) and as Amazon
+    Connect contact records (the generator's same calls), each ingested alone into a fresh
+    home and timed: the Connect day's ingest is to take at most 2x the canonical file's."""
+    day = NEW_DAY.isoformat()
+    results: dict[str, dict] = {}
+    for source in ("calls", "amazon_connect"):
+        home = workdir / "connect-ingest" / source
+        folder = home / "landing" / source / day
+        if not landing_files(folder, SOURCES[source].formats):
+            print(f"  generating {call_legs:,} call legs as {source}")
+            started = time.perf_counter()
+            generate(
+                home / "landing", NEW_DAY, 1, seed=7, sources=(source,), call_legs_per_day=call_legs
+            )
+            print(f"  generated in {time.perf_counter() - started:.0f} s")
+        paths = Paths(home)
+        shutil.rmtree(paths.warehouse, ignore_errors=True)
+        files = landing_files(folder, SOURCES[source].formats)
+        os.sync()  # the generator's writeback must not run into the timed ingest
+        started = time.perf_counter()
+        loads = ingest_date(paths, day, (source,), settings=load_settings(paths))
+        seconds = time.perf_counter() - started
+        results[source] = {
+            "seconds": round(seconds, 3),
+            "rows_read": loads[source].rows_read,
+            "rows_quarantined": loads[source].rows_quarantined,
+            "files": [f.name for f in files],
+            "megabytes_on_disk": round(sum(f.stat().st_size for f in files) / 2**20, 1),
+        }
+        print(f"  {source:<15} {seconds:7.2f} s  {loads[source].rows_read:>10,} records")
+    ratio = results["amazon_connect"]["seconds"] / results["calls"]["seconds"]
+    results["connect_over_calls"] = round(ratio, 2)
+    print(f"  connect/calls   {ratio:7.2f}   (target <= 2)")
+    output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument("--call-legs", type=int, default=1_000_000)
@@ -282,7 +320,18 @@ def main() -> None:
         "history settled, instead of building the history again; the new day then loads "
         "exactly as in a fresh run",
     )
+    parser.add_argument(
+        "--connect-ingest",
+        action="store_true",
+        help="only time the ingest of one day of --call-legs legs as the canonical calls file "
+        "and as Amazon Connect contact records (writes bench/results-connect-ingest.json)",
+    )
     args = parser.parse_args()
+    if args.connect_ingest:
+        print(f"bench --connect-ingest: {args.call_legs:,} call legs on {NEW_DAY}")
+        output = BENCH_DIR / "results-connect-ingest.json"
+        connect_ingest(args.workdir.resolve(), args.call_legs, output)
+        return
 
     volumes = {
         "call_legs_per_day": args.call_legs,
