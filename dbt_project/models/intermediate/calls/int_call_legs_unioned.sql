@@ -2,6 +2,11 @@
 
 {#- Every source's call legs in one shape: the canonical calls feed and Amazon Connect's
     contact records. A view: int_calls_rolled_up's filter on load_date reaches each scan. -#}
+{%- set columns = [
+    'call_id', 'leg_seq', 'customer_id', 'agent_id', 'direction', 'queue', 'disposition',
+    'reason_code', 'issue_category', 'wrap_seconds', 'is_resolved_by_agent', 'started_at',
+    'answered_at', 'ended_at', 'load_date', 'loaded_at', 'source_file', 'source_line',
+] -%}
 
 with
 
@@ -18,55 +23,7 @@ amazon_connect as (
 ),
 
 unioned as (
-
-    select
-        call_id,
-        leg_seq,
-        customer_id,
-        agent_id,
-        direction,
-        queue,
-        disposition,
-        reason_code,
-        issue_category,
-        wrap_seconds,
-        is_resolved_by_agent,
-        started_at,
-        answered_at,
-        ended_at,
-        load_date,
-        loaded_at,
-        source_file,
-        source_line,
-        'calls' as source
-
-    from calls
-
-    union all
-
-    select
-        call_id,
-        leg_seq,
-        customer_id,
-        agent_id,
-        direction,
-        queue,
-        disposition,
-        reason_code,
-        issue_category,
-        wrap_seconds,
-        is_resolved_by_agent,
-        started_at,
-        answered_at,
-        ended_at,
-        load_date,
-        loaded_at,
-        source_file,
-        source_line,
-        'amazon_connect' as source
-
-    from amazon_connect
-
+    {{ union_sources(columns, ['calls', 'amazon_connect']) }}
 )
 
 select * from unioned

@@ -3,6 +3,11 @@
 {#- Every source's survey responses in one shape: the canonical surveys feed, Qualtrics'
     responses and Zendesk's satisfaction ratings. A view: int_surveys_normalised's filter on
     load_date reaches each scan. -#}
+{%- set columns = [
+    'response_id', 'survey_type', 'contact_type', 'contact_id', 'customer_id', 'responded_at',
+    'score', 'scale_min', 'scale_max', 'language', 'comment', 'load_date', 'loaded_at',
+    'source_file', 'source_line',
+] -%}
 
 with
 
@@ -25,71 +30,7 @@ zendesk as (
 ),
 
 unioned as (
-
-    select
-        response_id,
-        survey_type,
-        contact_type,
-        contact_id,
-        customer_id,
-        responded_at,
-        score,
-        scale_min,
-        scale_max,
-        language,
-        comment,
-        load_date,
-        loaded_at,
-        source_file,
-        source_line,
-        'surveys' as source
-
-    from surveys
-
-    union all
-
-    select
-        response_id,
-        survey_type,
-        contact_type,
-        contact_id,
-        customer_id,
-        responded_at,
-        score,
-        scale_min,
-        scale_max,
-        language,
-        comment,
-        load_date,
-        loaded_at,
-        source_file,
-        source_line,
-        'qualtrics' as source
-
-    from qualtrics
-
-    union all
-
-    select
-        response_id,
-        survey_type,
-        contact_type,
-        contact_id,
-        customer_id,
-        responded_at,
-        score,
-        scale_min,
-        scale_max,
-        language,
-        comment,
-        load_date,
-        loaded_at,
-        source_file,
-        source_line,
-        'zendesk' as source
-
-    from zendesk
-
+    {{ union_sources(columns, ['surveys', 'qualtrics', 'zendesk']) }}
 )
 
 select * from unioned
