@@ -338,7 +338,8 @@ def test_the_error_block_names_suite_file_batch_and_data_docs(row_faults):
         f"17 of 22 expectations failed [run {run_id}]"
     )
     docs = row_faults.paths.gx_dir / "uncommitted/data_docs/local_site"
-    assert lines[-1] == f"Data Docs index: {docs / 'index.html'}"
+    assert lines[-2] == f"Data Docs index: {docs / 'index.html'}"
+    assert lines[-1] == f"Results page (opens offline): {row_faults.paths.gx_dir / 'results.html'}"
     assert (docs / "index.html").is_file()
     # Every result is kept, the failed ones too.
     with duckdb.connect(str(row_faults.paths.work_db), read_only=True) as con:

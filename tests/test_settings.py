@@ -5,6 +5,7 @@ until `ccpipe rebuild` restates every date, and `--as-of` honoured to the second
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -284,3 +285,16 @@ def test_a_bad_vendor_setting_is_refused_in_one_line(tmp_path, file_text, messag
         load_settings(Paths(tmp_path), {})
     assert message in str(refused.value)
     assert "\n" not in str(refused.value)
+
+
+def test_the_documented_vendor_deployment_loads(tmp_path) -> None:
+    """The example settings.toml of docs/operations.md (Vendor sources) is a valid one."""
+    doc = (Path(__file__).parents[1] / "docs" / "operations.md").read_text(encoding="utf-8")
+    block = doc.split("A deployment of Amazon Connect, Zendesk and Qualtrics")[1]
+    block = block.split("\n\n", 1)[1].split("\nWith `$CCPIPE_HOME/identities.csv`")[0]
+    example = "\n".join(line.removeprefix("    ") for line in block.splitlines())
+    (tmp_path / "settings.toml").write_text(example, encoding="utf-8")
+    settings = load_settings(Paths(tmp_path), {})
+    assert settings.sources == ("amazon_connect", "zendesk", "qualtrics")
+    assert settings.zendesk.channels == {"api": "web", "mobile_sdk": "chat"}
+    assert str(settings.qualtrics.questions["Q3"]) == "fcr 0-1 (1->1, 2->0)"
