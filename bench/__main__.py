@@ -35,10 +35,10 @@ import duckdb
 import psutil
 
 from ccpipe import pipeline
-from ccpipe.contracts import FEEDS
-from ccpipe.ingest import landing_files
+from ccpipe.contracts import FEEDS, SOURCES
+from ccpipe.ingest import ingest_date, landing_files
 from ccpipe.paths import Paths
-from ccpipe.settings import SETTINGS_FILE
+from ccpipe.settings import SETTINGS_FILE, load_settings
 from ccpipe.transform import dbt_dirs
 from ccpipe_sample import generate
 
@@ -574,6 +574,48 @@ def scenario_list(text: str) -> list[str]:
     return chosen
 
 
+def connect_ingest(workdir: Path, call_legs: int, output: Path) -> None:
+    """--connect-ingest: one day of call legs as the canonical calls file(s) and as Amazon
+    Connect contact records (the generator's same calls), each ingested alone into a fresh
+    home and timed: the Connect day's ingest is to take at most 2x the canonical file's."""
+    day = BIG_DAY.isoformat()
+    results: dict[str, dict] = {}
+    for source in ("calls", "amazon_connect"):
+        home = workdir / "connect-ingest" / source
+        folder = home / "landing" / source / day
+        if not landing_files(folder, SOURCES[source].formats):
+            print(f"  generating {call_legs:,} call legs as {source}")
+            started = time.perf_counter()
+            generate(
+                home / "landing",
+                BIG_DAY,
+                1,
+                seed=SEED,
+                sources=(source,),
+                call_legs_per_day=call_legs,
+            )
+            print(f"  generated in {time.perf_counter() - started:.0f} s")
+        paths = Paths(home)
+        shutil.rmtree(paths.warehouse, ignore_errors=True)
+        files = landing_files(folder, SOURCES[source].formats)
+        os.sync()  # the generator's writeback must not run into the timed ingest
+        started = time.perf_counter()
+        loads = ingest_date(paths, day, (source,), settings=load_settings(paths))
+        seconds = time.perf_counter() - started
+        results[source] = {
+            "seconds": round(seconds, 3),
+            "rows_read": loads[source].rows_read,
+            "rows_quarantined": loads[source].rows_quarantined,
+            "files": [f.name for f in files],
+            "megabytes_on_disk": round(sum(f.stat().st_size for f in files) / 2**20, 1),
+        }
+        print(f"  {source:<15} {seconds:7.2f} s  {loads[source].rows_read:>10,} records")
+    ratio = results["amazon_connect"]["seconds"] / results["calls"]["seconds"]
+    results["connect_over_calls"] = round(ratio, 2)
+    print(f"  connect/calls   {ratio:7.2f}   (target <= 2)")
+    output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="make bench",
@@ -604,6 +646,12 @@ def parse_args() -> argparse.Namespace:
         "history settled, instead of building the history again; the new day then loads "
         "exactly as in a fresh run",
     )
+    parser.add_argument(
+        "--connect-ingest",
+        action="store_true",
+        help="only time the ingest of one day of --call-legs legs as the canonical calls file "
+        "and as Amazon Connect contact records (writes bench/results-connect-ingest.json)",
+    )
     args = parser.parse_args()
     if args.history_days < 2 or args.backfill_days < 1:
         parser.error("--history-days must be at least 2 and --backfill-days at least 1")
@@ -614,6 +662,10 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # progress lines as they come, under make too
     args = parse_args()
+    if args.connect_ingest:
+        print(f"bench --connect-ingest: {args.call_legs:,} call legs on {BIG_DAY}")
+        connect_ingest(args.workdir, args.call_legs, BENCH_DIR / "results-connect-ingest.json")
+        return
     outcomes: dict[str, Outcome] = {}
     for name in args.scenarios:
         print(f"== {name}")

@@ -193,6 +193,13 @@ ROW_CASES = [
     ),
     (
         "surveys",
+        f"{GT}(scale_max, scale_min) when survey_type == 'csat'",
+        {"scale_min": 1, "scale_max": 1, "score": 1},
+        "(1, 1)",
+        "scale_max=1, scale_min=1",
+    ),
+    (
+        "surveys",
         f"{IN}(scale_min) when survey_type == 'ces'",
         {"survey_type": "ces", "scale_min": 0, "score": 3},
         "0",

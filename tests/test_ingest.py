@@ -180,7 +180,7 @@ ROW_FAULTS = [
         "scale_max",
         "expect_column_pair_values_a_to_be_greater_than_b(scale_max, score)",
         "scale_max '4' must be at or after score '5'; "
-        "scale_max '4' is not one of 5, 7, 10 when survey_type == csat",
+        "scale_max '4' is not one of 1, 5, 7, 10 when survey_type == csat",
     ),
     (
         "surveys",

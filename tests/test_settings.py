@@ -5,6 +5,7 @@ until `ccpipe rebuild` restates every date, and `--as-of` honoured to the second
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -68,7 +69,8 @@ def test_settings_come_from_defaults_the_file_and_the_environment(tmp_path) -> N
         (
             "",
             {"CCPIPE_SOURCES": "calls,zendsk"},
-            "sources = calls,zendsk names unknown source(s) zendsk; known: calls, tickets, surveys",
+            "sources = calls,zendsk names unknown source(s) zendsk; known: calls, tickets, "
+            "surveys, amazon_connect, zendesk, qualtrics",
         ),
     ],
 )
@@ -89,7 +91,7 @@ def test_ccpipe_settings_prints_each_value_and_its_origin(tmp_path) -> None:
     assert rows["reporting_timezone"] == ["Asia/Tehran", f"{tmp_path / 'settings.toml'} [metrics]"]
     assert rows["fcr_target"] == ["0.8", "default"]
     assert rows["sources"] == ["calls,tickets,surveys", "default"]
-    assert list(rows) == [f.name for f in setting_fields()]
+    assert list(rows) == [f.key for f in setting_fields()]
 
 
 def test_a_bad_setting_stops_a_run_before_anything_is_written(tmp_path) -> None:
@@ -184,3 +186,115 @@ def test_gate_limits_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("CCPIPE_MAX_BAD_ROW_SHARE", "2")
     with pytest.raises(SettingsError, match=r"max_bad_row_share = 2.0 must be between 0 and 1"):
         load_settings(home)
+
+
+VENDOR_TOML = """
+[pipeline]
+sources = ["amazon_connect", "zendesk", "qualtrics"]
+
+[secrets]
+phone_hash_key = "a-long-enough-secret-key"
+
+[amazon_connect]
+customer_attribute = "CrmId"
+
+[zendesk]
+category_tag_prefix = "cat_"
+
+[zendesk.channels]
+API = "Web"
+
+[qualtrics.questions]
+Q1 = { survey_type = "csat", scale = [1, 5] }
+Q3 = { survey_type = "fcr", scale = [0, 1], values = { "1" = 1, "2" = 0 } }
+Q4_TEXT = "comment"
+"""
+
+
+def test_vendor_sections_come_from_the_file_and_the_environment(tmp_path) -> None:
+    (tmp_path / "settings.toml").write_text(VENDOR_TOML, encoding="utf-8")
+    environ = {"CCPIPE_ZENDESK_CATEGORY_FIELD_ID": "360001", "CCPIPE_QUALTRICS_KEEP_PARTIAL": "1"}
+    settings = load_settings(Paths(tmp_path), environ)
+    assert settings.amazon_connect.customer_attribute == "CrmId"
+    assert settings.amazon_connect.category_attribute == "ContactReason"  # the default
+    assert (settings.zendesk.category_field_id, settings.zendesk.channels) == (
+        360001,
+        {"api": "web"},
+    )
+    questions = {tag: str(q) for tag, q in settings.qualtrics.questions.items()}
+    assert questions == {"Q1": "csat 1-5", "Q3": "fcr 0-1 (1->1, 2->0)", "Q4_TEXT": "comment"}
+    assert settings.origins["zendesk_category_field_id"] == (
+        "environment CCPIPE_ZENDESK_CATEGORY_FIELD_ID"
+    )
+    assert settings.origins["amazon_connect_customer_attribute"] == (
+        f"{tmp_path / 'settings.toml'} [amazon_connect]"
+    )
+    assert settings.dbt_vars()["qualtrics_keep_partial"] is True
+    # the secret never reaches dbt's vars, and the marts remember only its fingerprint
+    assert "phone_hash_key" not in settings.dbt_vars()
+    assert settings.restating()["phone_hash_key"].startswith("sha256:")
+    assert "a-long-enough-secret-key" not in str(settings.restating())
+
+
+def test_ccpipe_settings_never_shows_the_secret(tmp_path) -> None:
+    (tmp_path / "settings.toml").write_text(VENDOR_TOML, encoding="utf-8")
+    shown = ccpipe(tmp_path, "settings").stdout
+    assert "a-long-enough-secret-key" not in shown
+    line = next(line for line in shown.splitlines() if " phone_hash_key " in line)
+    assert line.split(maxsplit=2)[2].startswith("(set, 24 characters)")
+
+
+@pytest.mark.parametrize(
+    ("file_text", "message"),
+    [
+        (
+            '[pipeline]\nsources = ["amazon_connect"]\n',
+            "sources (",
+        ),
+        (
+            '[secrets]\nphone_hash_key = "short"\n',
+            "[secrets]: phone_hash_key = (secret) must be at least 16 characters",
+        ),
+        (
+            '[pipeline]\nsources = ["zendesk"]\n',
+            "[zendesk] needs category_field_id or category_tag_prefix",
+        ),
+        (
+            '[pipeline]\nsources = ["qualtrics"]\n',
+            "[qualtrics.questions] must map at least one export tag",
+        ),
+        (
+            '[qualtrics.questions]\nQ1 = { survey_type = "stars", scale = [1, 5] }\n',
+            "[qualtrics]: questions Q1: survey_type 'stars' is not one of csat, ces, nps, fcr",
+        ),
+        (
+            '[qualtrics.questions]\nQ1 = { survey_type = "csat", scale = [5, 1] }\n',
+            "questions Q1: scale [5, 1] must run from a lower to a higher score",
+        ),
+        ('[zendesk.channels]\nsms = "text"\n', "channels = sms=text maps to unknown channel(s)"),
+        (
+            '[amazon_connect]\ncustomer_atribute = "X"\n',
+            "[amazon_connect] customer_atribute is not a setting",
+        ),
+        ("[zendesk]\nkeep_partial = true\n", "[zendesk] keep_partial belongs in [qualtrics]"),
+    ],
+)
+def test_a_bad_vendor_setting_is_refused_in_one_line(tmp_path, file_text, message) -> None:
+    (tmp_path / "settings.toml").write_text(file_text, encoding="utf-8")
+    with pytest.raises(SettingsError) as refused:
+        load_settings(Paths(tmp_path), {})
+    assert message in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_the_documented_vendor_deployment_loads(tmp_path) -> None:
+    """The example settings.toml of docs/operations.md (Vendor sources) is a valid one."""
+    doc = (Path(__file__).parents[1] / "docs" / "operations.md").read_text(encoding="utf-8")
+    block = doc.split("A deployment of Amazon Connect, Zendesk and Qualtrics")[1]
+    block = block.split("\n\n", 1)[1].split("\nWith `$CCPIPE_HOME/identities.csv`")[0]
+    example = "\n".join(line.removeprefix("    ") for line in block.splitlines())
+    (tmp_path / "settings.toml").write_text(example, encoding="utf-8")
+    settings = load_settings(Paths(tmp_path), {})
+    assert settings.sources == ("amazon_connect", "zendesk", "qualtrics")
+    assert settings.zendesk.channels == {"api": "web", "mobile_sdk": "chat"}
+    assert str(settings.qualtrics.questions["Q3"]) == "fcr 0-1 (1->1, 2->0)"

@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--contacts-per-day", type=int, default=2000)
     generate.add_argument("--seed", type=int, default=7)
     generate.add_argument("--faults", action="store_true", help="add bad rows and a bad file")
+    generate.add_argument(
+        "--sources",
+        default="calls,tickets,surveys",
+        help="the shapes to write, comma-separated: calls, tickets, surveys, or the vendors' "
+        "amazon_connect, zendesk, qualtrics (with the settings.toml and identities.csv they need)",
+    )
 
     ingest = commands.add_parser("ingest", help="load one date's landing files into raw tables")
     ingest.add_argument("--date", required=True, **day)
@@ -181,6 +187,7 @@ def cmd_generate(args: argparse.Namespace, paths: Paths) -> int:
         contacts_per_day=args.contacts_per_day,
         seed=args.seed,
         faults=args.faults,
+        sources=tuple(s.strip() for s in args.sources.split(",") if s.strip()),
     )
     print(", ".join(f"{feed}: {rows} rows" for feed, rows in written.items()))
     return 0

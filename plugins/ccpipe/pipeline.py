@@ -64,11 +64,12 @@ def check_settings_unchanged(paths: Paths, settings: Settings) -> None:
     basis = build_basis(paths)
     if basis is None:
         return
-    built = basis[1]
+    # A setting newer than the marts' build is taken at its default (how they were built).
+    built = Settings().restating() | basis[1]
     changed = [
-        f"{key} {built.get(key, '(unset)')} -> {value}"
+        f"{key} {built[key]} -> {value}"
         for key, value in settings.restating().items()
-        if built.get(key) != value
+        if built[key] != value
     ]
     if changed:
         raise SettingsChangedError(
@@ -108,7 +109,9 @@ def ingest(paths: Paths, load_date: str, settings: Settings | None = None) -> di
     settings = settings or use_settings(paths)
     check_settings_unchanged(paths, settings)
     with holding_home(paths):
-        return ingest_date(paths, load_date, settings.sources, settings.allow_landing_outside_home)
+        return ingest_date(
+            paths, load_date, settings.sources, settings.allow_landing_outside_home, settings
+        )
 
 
 def gate_feeds(
@@ -380,7 +383,7 @@ def rebuild(as_of: datetime | None = None, paths: Paths | None = None) -> dateti
     gated and published, then the ops report: how a change of a restating setting reaches
     the marts. as_of defaults to the instant the marts were judged at (the end of the latest
     loaded date when none was recorded)."""
-    from ccpipe.ingest import latest_loaded_date
+    from ccpipe.ingest import latest_loaded_date, reload_identity_map
     from ccpipe.publication.state import build_basis
 
     paths = paths or Paths.from_env()
@@ -392,6 +395,7 @@ def rebuild(as_of: datetime | None = None, paths: Paths | None = None) -> dateti
         if latest is None:
             raise ValueError(f"nothing loaded under {paths.home} yet: run `ccpipe run` first")
         as_of = judged_at(paths, latest.isoformat(), as_of or (basis[0] if basis else None))
+        reload_identity_map(paths, latest.isoformat(), settings)  # restated under the map too
         build_marts(paths, None, as_of, full_refresh=True, settings=settings)
         gate_marts(paths, latest.isoformat(), restated=True, defer_docs=True)
         publish(paths, None, as_of)
@@ -408,8 +412,14 @@ def date_range(start: str, end: str) -> list[str]:
 
 def missing_feeds(paths: Paths, load_date: str, settings: Settings | None = None) -> list[str]:
     """The active feeds with no landing file for the date yet (what the DAG's sensor waits for)."""
+    from ccpipe.contracts import SOURCES
+
     sources = (settings or load_settings(paths)).sources
-    return [feed for feed in sources if not landing_files(paths.landing_dir(feed, load_date))]
+    return [
+        feed
+        for feed in sources
+        if not landing_files(paths.landing_dir(feed, load_date), SOURCES[feed].formats)
+    ]
 
 
 def summarise_loads(loads: dict[str, FeedLoad]) -> dict[str, dict[str, int]]:

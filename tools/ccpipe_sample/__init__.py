@@ -24,8 +24,9 @@ import duckdb
 from ccpipe_sample.distributions import FEEDS, LOOKBACK_DAYS
 from ccpipe_sample.files import DayWriter
 from ccpipe_sample.model import DayModel, Volumes, volumes
+from ccpipe_sample.vendors import VENDOR_OF, Identities, VendorWriter, write_deployment
 
-__all__ = ["DayModel", "Volumes", "generate", "volumes"]
+__all__ = ["VENDOR_OF", "DayModel", "Volumes", "generate", "volumes"]
 
 
 def generate(
@@ -35,11 +36,17 @@ def generate(
     contacts_per_day: int = 2000,
     seed: int = 7,
     faults: bool = False,
+    sources: tuple[str, ...] = FEEDS,
     **volume_overrides: int,
 ) -> dict[str, int]:
-    """Write `days` days of calls, tickets and surveys under landing/<feed>/<YYYY-MM-DD>/.
+    """Write `days` days of calls, tickets and surveys under landing/<source>/<YYYY-MM-DD>/.
 
-    Returns the rows written per feed (fault rows included). volume_overrides:
+    `sources` names the shape of each feed: its canonical name (calls, tickets, surveys) or its
+    vendor's (amazon_connect, zendesk, qualtrics: ccpipe_sample.vendors), the same contact
+    center either way; a vendor source also writes, beside landing/, the settings.toml and
+    identities.csv its deployment needs. A feed neither names is not written.
+
+    Returns the rows written per source (fault rows included). volume_overrides:
     `call_legs_per_day`, `ticket_versions_per_day`, `survey_responses_per_day` (see
     `volumes`). The days before `start` are modelled but not written: their late ticket
     versions and survey answers do land in the first days, naming calls and tickets that no
@@ -68,19 +75,35 @@ def generate(
     """
     if days < 1:
         raise ValueError("days must be at least 1")
+    unknown = set(sources) - set(FEEDS) - set(VENDOR_OF.values())
+    if unknown:
+        raise ValueError(f"unknown source(s) {', '.join(sorted(unknown))}")
+    vendors = {feed: VENDOR_OF[feed] for feed in FEEDS if VENDOR_OF[feed] in sources}
+    if faults and vendors:
+        raise ValueError("--faults damages the canonical feeds only")
+    shapes = {feed: vendors.get(feed, feed) for feed in FEEDS if feed in {*sources, *vendors}}
     model = DayModel(seed, volumes(contacts_per_day, **volume_overrides))
-    written = dict.fromkeys(FEEDS, 0)
+    written = dict.fromkeys(shapes.values(), 0)
+    identities = Identities()
     last = start + dt.timedelta(days=days - 1)
     with duckdb.connect() as con, tempfile.TemporaryDirectory() as scratch:
         con.execute("set enable_progress_bar = false")
+        vendor_con = con.cursor()  # its own connection: the canonical writer's is left busy
         for offset in range(-LOOKBACK_DAYS, days):
             day = start + dt.timedelta(days=offset)
             rows = model.day(day)
             if offset < 0:
                 continue
             writer = DayWriter(con, Path(landing), Path(scratch), day, seed, faults)
-            for feed in FEEDS:
-                written[feed] += writer.write(feed, rows[feed])
+            vendor_writer = VendorWriter(vendor_con, Path(landing), Path(scratch), day)
+            for feed, source in shapes.items():
+                if feed in vendors:
+                    identities.add(feed, rows[feed])
+                    written[source] += vendor_writer.write(feed, rows[feed])
+                else:
+                    written[source] += writer.write(feed, rows[feed])
             if faults and day == last:
                 written["calls"] += writer.write_file_without_disposition()
+    if vendors:
+        write_deployment(Path(landing).parent, tuple(shapes.values()), seed, identities)
     return written

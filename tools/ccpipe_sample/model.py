@@ -443,6 +443,10 @@ def _ticket_versions(
         ],
         0,
     )
+    # The first reply comes whole minutes after the ticket opened, as Zendesk reports it
+    # (reply_time_in_minutes), so the canonical and the vendor shapes tell the same story.
+    first_reply_gap = np.isin(FLAT_GAP[flat], (FIRST, CHAT))
+    gap = np.where(first_reply_gap, -(-gap // 60) * 60, gap)
     elapsed = np.cumsum(gap)
     updated = created[ticket] + elapsed - elapsed[first][ticket]
     replied = TEMPLATE_LEN[template] > 1  # the second version is the first agent reply

@@ -18,7 +18,8 @@ created as (
         {{ percentile('first_reply_minutes', 0.9) }} as first_reply_minutes_p90
 
     from tickets
-    where {{ in_rebuilt_dates('created_date') }}
+    where is_deleted is not true
+        and {{ in_rebuilt_dates('created_date') }}
     group by
         created_date,
         channel

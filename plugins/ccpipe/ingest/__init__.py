@@ -8,7 +8,13 @@ twice equals loading it once.
 """
 
 from ccpipe.ingest.files import IngestError, landing_files
-from ccpipe.ingest.load import FeedLoad, FileLoad, ingest_date, latest_loaded_date
+from ccpipe.ingest.load import (
+    FeedLoad,
+    FileLoad,
+    ingest_date,
+    latest_loaded_date,
+    reload_identity_map,
+)
 
 __all__ = [
     "FeedLoad",
@@ -17,4 +23,5 @@ __all__ = [
     "ingest_date",
     "landing_files",
     "latest_loaded_date",
+    "reload_identity_map",
 ]

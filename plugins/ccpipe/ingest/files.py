@@ -9,10 +9,8 @@ import hashlib
 import zlib
 from pathlib import Path
 
-from ccpipe.contracts import Feed
+from ccpipe.contracts import CANONICAL_FORMATS, Feed
 from ccpipe.warehouse import WarehouseError, is_resource_failure
-
-SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".jsonl.gz")
 
 
 class IngestError(Exception):
@@ -28,10 +26,11 @@ class IngestError(Exception):
         return cls({file: problem})
 
 
-def landing_files(folder: Path) -> list[Path]:
+def landing_files(folder: Path, formats: tuple[str, ...] = CANONICAL_FORMATS) -> list[Path]:
+    """A landing folder's files of the formats its source reads (Feed.formats)."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(SUFFIXES))
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(formats))
 
 
 def link_outside_home(path: Path, home: Path) -> Path | None:

@@ -70,10 +70,10 @@ def violation(rule: RowRule) -> str:
 
 def judge_stage(con: Connection, feed: Feed) -> None:
     """Type every staged value and list the rules each row breaks (parse rules first)."""
-    typed = ", ".join(f"{typed_value(c)} as {c.name}" for c in feed.columns)
-    raw_kept = ", ".join(
+    typed = [f"{typed_value(c)} as {c.name}" for c in feed.columns]
+    raw_kept = [
         f"{c.name} as _raw_{c.name}" for c in feed.columns if c.type in ("int", "timestamp", "bool")
-    )
+    ]
     rules = [r for r in map(parse_rule, feed.columns) if r] + row_rules(feed.name)
     checks = ", ".join(violation(r) for r in rules)
     con.execute(
@@ -81,7 +81,8 @@ def judge_stage(con: Connection, feed: Feed) -> None:
         create or replace temp table judged as
         select *, list_filter([{checks}], lambda v: v is not null) as _violations
         from (
-            select {typed}, {raw_kept}, _source_file, _source_line, _extra
+            select {", ".join(typed + raw_kept)}, _source_file, _source_line, _extra,
+                   _source_path, rowid as _stage_row
             from stage
         )
         """
@@ -90,11 +91,12 @@ def judge_stage(con: Connection, feed: Feed) -> None:
 
 def write_rows(con: Connection, feed: Feed, load_date: str) -> None:
     columns = ", ".join(f"j.{c.name}" for c in feed.columns)
+    path = ", j._source_path" if feed.record_paths else ""
     con.execute(
         f"""
         insert into {RAW_SCHEMA}.{feed.raw_table}
         select {columns}, date '{load_date}', j._source_file, f.sha256, j._source_line,
-               j._extra, current_timestamp
+               j._extra, current_timestamp{path}
         from judged as j
         join stage_files as f on f.source_file = j._source_file
         where len(j._violations) = 0
@@ -107,13 +109,13 @@ def write_rows(con: Connection, feed: Feed, load_date: str) -> None:
         select {sql_literal(feed.name)}, date '{load_date}', j._source_file, j._source_line,
                j._violations[1].column, j._violations[1].rule,
                array_to_string(list_transform(j._violations, lambda v: v.reason), '; '),
-               {record})), current_timestamp
+               {record})), current_timestamp, j._source_path
         from judged as j
-        join stage as s using (_source_file, _source_line)
+        join stage as s on s.rowid = j._stage_row
         where len(j._violations) > 0
         union all
         select {sql_literal(feed.name)}, date '{load_date}', source_file, source_line,
-               null, rule, reason, record, current_timestamp
+               null, rule, reason, record, current_timestamp, source_path
         from stage_rejects
         """
     )

@@ -6,17 +6,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
-from ccpipe.contracts import FEEDS, Feed
+from ccpipe.contracts import SOURCES, Feed
+from ccpipe.ingest.amazon_connect import stage_contact_records
 from ccpipe.ingest.files import (
     IngestError,
     content_digest,
     landing_files,
     refuse_links_outside_home,
 )
+from ccpipe.ingest.identities import load_identities
 from ccpipe.ingest.judging import file_counts, judge_stage, write_rows
+from ccpipe.ingest.qualtrics import stage_response_export
 from ccpipe.ingest.staging import create_stage, stage_csv, stage_jsonl
+from ccpipe.ingest.zendesk import stage_ticket_page
 from ccpipe.paths import Paths
+from ccpipe.settings import CANONICAL_SOURCES, Settings
 from ccpipe.warehouse import RAW_SCHEMA, Connection, connect, ensure_raw_schema, raw_table
 
 
@@ -109,15 +115,37 @@ def record_audit(
     )
 
 
+def stage_file(
+    con: Connection, feed: Feed, path: Path, label: str, lines: int, settings: Settings
+) -> None:
+    """A landing file's records into the stage, by its source's reader."""
+    if feed.name == "amazon_connect":
+        stage_contact_records(con, feed, path, label, lines, settings.amazon_connect)
+    elif feed.name == "zendesk":
+        stage_ticket_page(con, feed, path, label, settings.zendesk)
+    elif feed.name == "qualtrics":
+        stage_response_export(con, feed, path, label, settings.qualtrics)
+    elif path.name.endswith((".jsonl", ".jsonl.gz")):
+        stage_jsonl(con, feed, path, label, lines)
+    else:
+        stage_csv(con, feed, path, label)
+
+
 def ingest_feed(
-    con: Connection, paths: Paths, feed: Feed, load_date: str, allow_outside_home: bool = False
+    con: Connection,
+    paths: Paths,
+    feed: Feed,
+    load_date: str,
+    allow_outside_home: bool = False,
+    settings: Settings | None = None,
 ) -> FeedLoad:
     """Load one feed's files for one date, replacing whatever that date held before."""
+    settings = settings or Settings()
     started_at = datetime.now(UTC)
     load_id = uuid.uuid4().hex
     result = FeedLoad(feed.name, load_date)
     folder = paths.landing_dir(feed.name, load_date)
-    files = landing_files(folder)
+    files = landing_files(folder, feed.formats)
     seen = delivered_before(con, feed, load_date)
     sizes: dict[str, int] = {}
     con.execute("begin transaction")
@@ -147,10 +175,7 @@ def ingest_feed(
                 continue
             seen[sha] = (label, load_date)
             con.execute("insert into stage_files values (?, ?)", [label, sha])
-            if path.name.endswith((".jsonl", ".jsonl.gz")):
-                stage_jsonl(con, feed, path, label, lines)
-            else:
-                stage_csv(con, feed, path, label)
+            stage_file(con, feed, path, label, lines, settings)
             result.files.append(FileLoad(label, sha, "loaded"))
         judge_stage(con, feed)
         write_rows(con, feed, load_date)
@@ -182,21 +207,31 @@ def ingest_date(
     load_date: str,
     feeds: tuple[str, ...] | None = None,
     allow_outside_home: bool = False,
+    settings: Settings | None = None,
 ) -> dict[str, FeedLoad]:
-    """Load every feed's landing files for one date; a refused file fails only its feed.
+    """Load every feed's landing files for one date (and the identity map, whole); a refused
+    file fails only its feed. The settings locate what vendor records keep (their defaults
+    when none are given).
 
     Returns {feed: FeedLoad}; raises IngestError naming every refused file after the other
     feeds have loaded.
     """
     paths.ensure()
+    settings = settings or Settings()
     con = connect(paths.work_db)
     try:
         ensure_raw_schema(con)
         results: dict[str, FeedLoad] = {}
         problems: dict[str, str] = {}
-        for name in feeds or tuple(FEEDS):
+        try:
+            load_identities(con, paths, load_date, settings)
+        except IngestError as error:
+            problems |= error.problems
+        for name in feeds or CANONICAL_SOURCES:
             try:
-                results[name] = ingest_feed(con, paths, FEEDS[name], load_date, allow_outside_home)
+                results[name] = ingest_feed(
+                    con, paths, SOURCES[name], load_date, allow_outside_home, settings
+                )
             except IngestError as error:
                 problems |= error.problems
     finally:
@@ -206,11 +241,21 @@ def ingest_date(
     return results
 
 
+def reload_identity_map(paths: Paths, load_date: str, settings: Settings) -> int:
+    """The identity map as it is now, loaded whole (what `ccpipe rebuild` restates under)."""
+    con = connect(paths.work_db)
+    try:
+        ensure_raw_schema(con)
+        return load_identities(con, paths, load_date, settings)
+    finally:
+        con.close()
+
+
 def latest_loaded_date(paths: Paths) -> date | None:
     """The latest logical date any feed has rows loaded for (None before the first load)."""
     with connect(paths.work_db) as con:
         ensure_raw_schema(con)
         dates = " union all ".join(
-            f"select max(_load_date) as d from {raw_table(feed)}" for feed in FEEDS.values()
+            f"select max(_load_date) as d from {raw_table(feed)}" for feed in SOURCES.values()
         )
         return con.execute(f"select max(d) from ({dates})").fetchone()[0]

@@ -4,6 +4,8 @@ own readers (no Python row loops)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ccpipe.contracts import Feed
@@ -20,7 +22,8 @@ def create_stage(con: Connection, feed: Feed) -> None:
     con.execute(
         f"""
         create or replace temp table stage (
-            {columns}, _source_file varchar, _source_line bigint, _extra json
+            {columns}, _source_file varchar, _source_line bigint, _extra json,
+            _source_path varchar
         )
         """
     )
@@ -28,10 +31,16 @@ def create_stage(con: Connection, feed: Feed) -> None:
     con.execute(
         """
         create or replace temp table stage_rejects (
-            source_file varchar, source_line bigint, rule varchar, reason varchar, record json
+            source_file varchar, source_line bigint, rule varchar, reason varchar, record json,
+            source_path varchar
         )
         """
     )
+
+
+def stage_columns(feed: Feed) -> str:
+    """The stage's columns a line-numbered record fills (_source_path stays null)."""
+    return ", ".join([*feed.column_names, "_source_file", "_source_line", "_extra"])
 
 
 def stage_csv(con: Connection, feed: Feed, path: Path, label: str) -> None:
@@ -52,7 +61,7 @@ def stage_csv(con: Connection, feed: Feed, path: Path, label: str) -> None:
         con.execute("drop table if exists file_rejects; drop table if exists file_reject_scans")
         con.execute(
             f"""
-            insert into stage
+            insert into stage ({stage_columns(feed)})
             select {values}, {sql_literal(label)}, row_number() over () + 1, {extra_json}
             from read_csv({sql_literal(str(path))}, header = true, columns = {columns},
                           auto_detect = false, delim = ',', quote = '"', escape = '"',
@@ -98,7 +107,7 @@ def shift_lines_past_rejects(con: Connection, label: str) -> None:
     )
     con.execute(
         f"""
-        insert into stage_rejects
+        insert into stage_rejects (source_file, source_line, rule, reason, record)
         select {sql_literal(label)}, line, 'csv_record_shape',
                'malformed CSV record: ' || min(error_message), to_json(min(csv_line))
         from file_rejects
@@ -107,22 +116,53 @@ def shift_lines_past_rejects(con: Connection, label: str) -> None:
     )
 
 
-def json_fields(feed: Feed) -> str:
-    """The JSON paths of the contract's fields, for one json_extract_string per record (a
-    parse per field costs 4x)."""
-    return "[" + ", ".join(sql_literal(f'$."{c.name}"') for c in feed.columns) + "]"
+@dataclass(frozen=True)
+class JsonShape:
+    """How a JSON-lines source's records become stage rows: one JSON path per contract
+    column (read with one parse per record: a parse per field costs 4x), SQL over `fields[n]`
+    where a value needs more than the text, the contract columns a file provides given its
+    records' top-level keys, and whether keys beyond the contract are kept in _extra."""
+
+    paths: tuple[str, ...]
+    values: tuple[str, ...]
+    # None: the caller checks what the staged rows hold (no parse of every record's keys)
+    provided: Callable[[set[str]], set[str]] | None
+    keeps_extra: bool
 
 
-def stage_json_objects(con: Connection, feed: Feed, path: Path, label: str, lines: int) -> bool:
+def contract_shape(feed: Feed) -> JsonShape:
+    """A canonical feed's JSONL: keys named as the contract's columns, others kept."""
+    return JsonShape(
+        paths=tuple(f'$."{c.name}"' for c in feed.columns),
+        values=tuple(f"fields[{n}]" for n in range(1, len(feed.columns) + 1)),
+        provided=lambda keys: keys,
+        keeps_extra=True,
+    )
+
+
+def json_fields(shape: JsonShape) -> str:
+    return "[" + ", ".join(sql_literal(p) for p in shape.paths) + "]"
+
+
+def stage_json_objects(
+    con: Connection,
+    feed: Feed,
+    path: Path,
+    label: str,
+    lines: int,
+    shape: JsonShape | None = None,
+) -> bool:
     """Stage a clean file through DuckDB's own JSON reader, several times faster than the
     line-by-line path: one JSON object on every line, no blank line (a record's number is
-    then its line) and no field outside the contract. False, with nothing staged, for any
-    other file; stage_jsonl then reads it line by line."""
+    then its line) and, where the shape keeps extras, no field outside the contract. False,
+    with nothing staged, for any other file; stage_jsonl then reads it line by line."""
+    shape = shape or contract_shape(feed)
     source = (
         f"read_ndjson_objects({sql_literal(str(path))}, maximum_object_size = {MAX_RECORD_BYTES})"
     )
     # The probe runs on its own connection: a reader error (a line that is not JSON, which
     # the line-by-line path quarantines) would abort the load's transaction.
+    keys_of = "list(distinct json_keys(json))" if shape.provided else "[]"
     with con.cursor() as probe:
         try:
             # One pass: records, all objects, and the few distinct key lists they have. The
@@ -130,8 +170,7 @@ def stage_json_objects(con: Connection, feed: Feed, path: Path, label: str, line
             # (a parse fewer than json_type; an object led by blanks takes the slow path).
             records, objects, key_lists = probe.execute(
                 f"""
-                select count(*), bool_and(starts_with(json, '{{')),
-                       list(distinct json_keys(json))
+                select count(*), bool_and(starts_with(json, '{{')), {keys_of}
                 from {source}
                 """
             ).fetchone()
@@ -139,17 +178,17 @@ def stage_json_objects(con: Connection, feed: Feed, path: Path, label: str, line
             return False
     if records != lines or not objects:
         return False
-    keys = {key for key_list in key_lists for key in key_list}
-    if keys - set(feed.column_names):
+    keys = {key for key_list in key_lists or [] for key in key_list}
+    if shape.keeps_extra and keys - set(feed.column_names):
         return False
-    refuse_missing_columns(feed, keys, label, every_column=False)
-    values = ", ".join(f"fields[{n}]" for n in range(1, len(feed.columns) + 1))
+    if shape.provided:
+        refuse_missing_columns(feed, shape.provided(keys), label, every_column=False)
     con.execute(
         f"""
-        insert into stage
-        select {values}, {sql_literal(label)}, _line, null
+        insert into stage ({stage_columns(feed)})
+        select {", ".join(shape.values)}, {sql_literal(label)}, _line, null
         from (
-            select row_number() over () as _line, json_extract_string(json, {json_fields(feed)})
+            select row_number() over () as _line, json_extract_string(json, {json_fields(shape)})
                 as fields
             from {source}
         )
@@ -158,19 +197,27 @@ def stage_json_objects(con: Connection, feed: Feed, path: Path, label: str, line
     return True
 
 
-def stage_jsonl(con: Connection, feed: Feed, path: Path, label: str, lines: int) -> None:
-    if stage_json_objects(con, feed, path, label, lines):
+def stage_jsonl(
+    con: Connection,
+    feed: Feed,
+    path: Path,
+    label: str,
+    lines: int,
+    shape: JsonShape | None = None,
+) -> None:
+    """Stage a JSON-lines file, by DuckDB's JSON reader when clean, else line by line."""
+    shape = shape or contract_shape(feed)
+    if stage_json_objects(con, feed, path, label, lines, shape):
         return
     # Line by line: a line that is not a JSON object gets no values and goes to the
     # quarantine; a blank line is skipped but keeps its number.
-    fields = json_fields(feed)
     try:
         con.execute(
             f"""
             create or replace temp table file_rows as
             select _line, line,
                    case when starts_with(ltrim(line), '{{')
-                       then try(json_extract_string(line, {fields})) end as fields
+                       then try(json_extract_string(line, {json_fields(shape)})) end as fields
             from (
                 select line, row_number() over () as _line
                 from read_csv({sql_literal(str(path))}, header = false,
@@ -183,31 +230,31 @@ def stage_jsonl(con: Connection, feed: Feed, path: Path, label: str, lines: int)
         )
     except WarehouseError as error:
         raise read_failure(label, error) from error
-    keys = {
-        row[0]
-        for row in con.execute(
+    keys = set()
+    if shape.provided or shape.keeps_extra:
+        found = con.execute(
             "select distinct unnest(try(json_keys(line))) from file_rows where fields is not null"
-        ).fetchall()
-    }
-    refuse_missing_columns(feed, keys, label, every_column=False)
-    values = ", ".join(f"fields[{n}]" for n in range(1, len(feed.columns) + 1))
+        )
+        keys = {row[0] for row in found.fetchall()}
+    if shape.provided:
+        refuse_missing_columns(feed, shape.provided(keys), label, every_column=False)
     known_keys = "{" + ", ".join(f'"{c.name}": null' for c in feed.columns) + "}"
     extra_json = (
         f"nullif(json_merge_patch(line, '{known_keys}')::varchar, '{{}}')::json"
-        if keys - set(feed.column_names)
+        if shape.keeps_extra and keys - set(feed.column_names)
         else "null"
     )
     con.execute(
         f"""
-        insert into stage
-        select {values}, {sql_literal(label)}, _line, {extra_json}
+        insert into stage ({stage_columns(feed)})
+        select {", ".join(shape.values)}, {sql_literal(label)}, _line, {extra_json}
         from file_rows
         where fields is not null
         """
     )
     con.execute(
         f"""
-        insert into stage_rejects
+        insert into stage_rejects (source_file, source_line, rule, reason, record)
         select {sql_literal(label)}, _line, 'json_record',
                'line is not a JSON object', to_json(line)
         from file_rows

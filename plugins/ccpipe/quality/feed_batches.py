@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from ccpipe.contracts import FEEDS
+from ccpipe.contracts import SOURCES
 from ccpipe.quality.report import FAILING_ROWS
 from ccpipe.settings import Settings
 from ccpipe.warehouse import RAW_SCHEMA, Connection
@@ -28,12 +28,13 @@ class Explanation:
 def quarantine_sample(con: Connection, feed: str, load_date: str, limit: int) -> list[str]:
     rows = con.execute(
         f"""
-        select source_file, source_line, reason from {RAW_SCHEMA}.quarantine
+        select source_file, coalesce(source_path, 'line ' || source_line), reason
+        from {RAW_SCHEMA}.quarantine
         where feed = ? and load_date = ? order by source_file, source_line limit {limit}
         """,
         [feed, load_date],
     ).fetchall()
-    return [f"{file} line {line}: {reason}" for file, line, reason in rows]
+    return [f"{file} {where}: {reason}" for file, where, reason in rows]
 
 
 def latest_load(con: Connection, feed: str, load_date: str) -> list[tuple]:
@@ -58,7 +59,7 @@ def feed_parameters(
     """The suite parameters of a feed's batch-level expectations, computed in DuckDB from
     the raw tables, the quarantine and raw.load_audit; and, per parameter (or column), what
     explains a failure of an expectation using it."""
-    table = f"{RAW_SCHEMA}.{FEEDS[feed].raw_table}"
+    table = f"{RAW_SCHEMA}.{SOURCES[feed].raw_table}"
     loaded = con.execute(f"select count(*) from {table} where _load_date = ?", [load_date])
     rows_loaded = loaded.fetchone()[0]
     rows_quarantined = con.execute(

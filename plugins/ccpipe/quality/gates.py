@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ccpipe.contracts import FEEDS
+from ccpipe.contracts import FEEDS, SOURCES
 from ccpipe.paths import Paths
 from ccpipe.quality.feed_batches import Explanation, feed_parameters
 from ccpipe.quality.frames import arrow_frame, select_expression
@@ -173,7 +173,7 @@ def validate_feeds(
         ensure_raw_schema(con)
         for feed in feeds or tuple(FEEDS):
             suite = load_suite(feed)
-            table = FEEDS[feed].raw_table
+            table = SOURCES[feed].raw_table
             types = table_columns(con, RAW_SCHEMA, table)
             wanted = list(dict.fromkeys(suite_columns(suite) + list(FEED_ROW_ID)))
             columns = ", ".join(select_expression(c, types[c], "b") for c in wanted if c in types)

@@ -19,6 +19,9 @@ from ccpipe.warehouse import connect, memory_limit, release_dbt_connections
 # when nodes run). Not --vars: vars that change every run make dbt parse the whole project
 # (~3 s); these leave its parse of the project reusable from one date to the next.
 RUN_VALUE_ENV = {"load_date": "CCPIPE_LOAD_DATE", "as_of": "CCPIPE_AS_OF"}
+# The secret of the keyed hash of phone numbers: an environment variable whose value dbt
+# scrubs from its logs and allows only in profiles.yml (never --vars, which dbt records).
+PHONE_HASH_KEY_ENV = "DBT_ENV_SECRET_CCPIPE_PHONE_HASH_KEY"
 
 
 class TransformError(RuntimeError):
@@ -46,10 +49,12 @@ def as_of_text(as_of: datetime) -> str:
 
 
 @contextmanager
-def dbt_env(paths: Paths, run_values: dict[str, str | None]) -> Iterator[None]:
+def dbt_env(
+    paths: Paths, run_values: dict[str, str | None], phone_hash_key: str = ""
+) -> Iterator[None]:
     """For one dbt call: profiles.yml pointed at this home's working warehouse and the load's
-    memory budget, and the run values (an absent one set empty, so none leaks in from the
-    calling process)."""
+    memory budget, the run values (an absent one set empty, so none leaks in from the
+    calling process) and the phone hash's secret."""
     unknown = set(run_values) - set(RUN_VALUE_ENV)
     if unknown:
         raise ValueError(f"unknown run value(s) {sorted(unknown)}; known: {list(RUN_VALUE_ENV)}")
@@ -58,6 +63,7 @@ def dbt_env(paths: Paths, run_values: dict[str, str | None]) -> Iterator[None]:
         "CCPIPE_WORK_DB": str(paths.work_db),
         MEMORY_LIMIT_ENV: memory_limit(),
     } | {env: run_values.get(name) or "" for name, env in RUN_VALUE_ENV.items()}
+    values[PHONE_HASH_KEY_ENV] = phone_hash_key
     previous = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:
@@ -104,7 +110,8 @@ def invoke_dbt(
     ]
     if settings is not None:
         cli_args += ["--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
-    with dbt_env(paths, run_values or {}):
+    secret = settings.phone_hash_key if settings is not None else ""
+    with dbt_env(paths, run_values or {}, secret):
         try:
             return dbtRunner().invoke(cli_args)
         finally:

@@ -1,8 +1,9 @@
-"""The raw layer ingest writes: one table per feed, the quarantine and the load audit."""
+"""The raw layer ingest writes: one table per source (and the identity map), the quarantine
+and the load audit."""
 
 from __future__ import annotations
 
-from ccpipe.contracts import FEEDS, LINEAGE_COLUMNS, SQL_TYPES, Feed
+from ccpipe.contracts import IDENTITIES, SOURCES, SQL_TYPES, Feed
 from ccpipe.warehouse.connection import Connection
 
 RAW_SCHEMA = "raw"
@@ -14,14 +15,14 @@ def raw_table(feed: Feed) -> str:
 
 def raw_table_ddl(feed: Feed) -> str:
     columns = [f"{c.name} {SQL_TYPES[c.type]}" for c in feed.columns]
-    columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS]
+    columns += [f"{name} {sql_type}" for name, sql_type in feed.lineage_columns]
     return f"create table if not exists {raw_table(feed)} ({', '.join(columns)})"
 
 
 def ensure_raw_schema(con: Connection) -> None:
     """Create the raw tables, the quarantine and the load audit if they are not there yet."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
-    for feed in FEEDS.values():
+    for feed in (*SOURCES.values(), IDENTITIES):
         con.execute(raw_table_ddl(feed))
     con.execute(
         f"""
@@ -34,10 +35,13 @@ def ensure_raw_schema(con: Connection) -> None:
             rule varchar not null,
             reason varchar not null,
             record json,
-            quarantined_at timestamptz not null
+            quarantined_at timestamptz not null,
+            source_path varchar
         )
         """
     )
+    # A record named by its JSON path ($.tickets[3]) has it here (homes from before: added).
+    con.execute(f"alter table {RAW_SCHEMA}.quarantine add column if not exists source_path varchar")
     con.execute(
         f"""
         create table if not exists {RAW_SCHEMA}.load_audit (

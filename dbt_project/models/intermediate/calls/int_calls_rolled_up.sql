@@ -14,7 +14,7 @@ with
 
 legs as (
 
-    select * from {{ ref('stg_calls__legs') }}
+    select * from {{ ref('int_call_legs_unioned') }}
     {% if daily -%}
     where load_date = {{ load_date_literal() }}
     {%- endif %}

@@ -13,14 +13,14 @@ with
 
 legs as (
 
-    select * from {{ ref('stg_calls__legs') }}
+    select * from {{ ref('int_call_legs_unioned') }}
     where {{ this_load }}
 
 ),
 
 ticket_versions as (
 
-    select * from {{ ref('stg_tickets__versions') }}
+    select * from {{ ref('int_ticket_versions_unioned') }}
     where {{ this_load }}
 
 ),

@@ -13,7 +13,7 @@ with
 
 responses as (
 
-    select * from {{ ref('stg_surveys__responses') }}
+    select * from {{ ref('int_survey_responses_unioned') }}
     {% if daily -%}
     where load_date = {{ load_date_literal() }}
     {%- endif %}

@@ -12,7 +12,7 @@ with
 
 versions as (
 
-    select * from {{ ref('stg_tickets__versions') }}
+    select * from {{ ref('int_ticket_versions_unioned') }}
     {% if daily -%}
     where load_date = {{ load_date_literal() }}
     {%- endif %}
@@ -52,7 +52,9 @@ newest_versions as (
         reopen_count,
         agent_reply_count,
         source_call_id,
-        source_call_id is null as is_contact,
+        coalesce(is_deleted, false) as is_deleted,
+        -- a ticket opened from a call is its paper trail; a deleted one is no longer there
+        source_call_id is null and is_deleted is not true as is_contact,
         status in ('solved', 'closed') and solved_at is not null as is_solved,
         not (
             status in ('solved', 'closed')
