@@ -257,9 +257,10 @@ class VendorWriter:
                 select
                     coalesce((select list(ticket order by ord) from delivered_versions
                               where page = {page}), []) as tickets,
-                    coalesce((select list(distinct {{'id': requester, 'external_id': {external},
-                                                    'role': 'end-user'}})
-                              from delivered_versions where page = {page}), []) as users,
+                    coalesce((select list(u order by u.id)
+                              from (select distinct {{'id': requester, 'external_id': {external},
+                                                      'role': 'end-user'}} as u
+                                    from delivered_versions where page = {page})), []) as users,
                     to_base64(encode({cursor})) as after_cursor,
                     {str(page == last).lower()} as end_of_stream
                 """,
