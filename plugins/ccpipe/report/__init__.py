@@ -26,6 +26,7 @@ class ReportFiles:
 
 
 def write_atomically(path: Path, content: str | bytes) -> None:
+    """Write beside, then rename: a reader (a browser, another run) never sees half a file."""
     draft = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     draft.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     os.replace(draft, path)

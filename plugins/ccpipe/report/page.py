@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from ccpipe.report import charts
+from ccpipe.report import charts, write_atomically
 from ccpipe.report.data import ReportData
 from ccpipe.settings import Settings
 
@@ -38,9 +37,7 @@ def javascript_bundle(cache: Path) -> str:
     path = cache / f"vega-embed-{vl_convert.__version__}-vl{VEGA_LITE_VERSION}.js"
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        draft = path.with_suffix(f".{os.getpid()}.tmp")
-        draft.write_text(vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION), "utf-8")
-        os.replace(draft, path)
+        write_atomically(path, vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION))
     return path.read_text(encoding="utf-8")
 
 
