@@ -114,6 +114,7 @@ def daily_load(paths: Paths, day: date) -> DailyLoad:
     check)."""
     load, text, rss = DailyLoad(), day.isoformat(), PeakRss()
     settings = pipeline.use_settings(paths)
+    pipeline.check_settings_unchanged(paths, settings)  # as run_dates, before its first date
     print(f"  daily load of {text} in this process, stage by stage:")
     with timed(load.stages, "ingest", rss):
         pipeline.ingest(paths, text, settings)

@@ -104,10 +104,20 @@ def judged_at(paths: Paths, load_date: str, as_of: datetime | None) -> datetime:
     return max(default, judged) if judged is not None else default
 
 
+def checked_settings(paths: Paths, settings: Settings | None) -> Settings:
+    """The settings a step runs under: those its caller already checked (run_dates checks
+    them once, before its first date), or the home's, checked here (a DAG task, `ccpipe
+    ingest`)."""
+    if settings is not None:
+        return settings
+    settings = use_settings(paths)
+    check_settings_unchanged(paths, settings)
+    return settings
+
+
 def ingest(paths: Paths, load_date: str, settings: Settings | None = None) -> dict[str, FeedLoad]:
     """Step 1: the date's landing files of the active sources into the raw tables."""
-    settings = settings or use_settings(paths)
-    check_settings_unchanged(paths, settings)
+    settings = checked_settings(paths, settings)
     with holding_home(paths):
         return ingest_date(
             paths, load_date, settings.sources, settings.allow_landing_outside_home, settings
@@ -148,9 +158,10 @@ def build_marts(
     from ccpipe.relations import relation
     from ccpipe.transform import run_dbt_build
 
-    settings = settings or use_settings(paths)
-    if not full_refresh:
-        check_settings_unchanged(paths, settings)
+    if full_refresh:  # restates every date under the settings in force: nothing to compare
+        settings = settings or use_settings(paths)
+    else:
+        settings = checked_settings(paths, settings)
     if load_date is not None:
         as_of = judged_at(paths, load_date, as_of)
     elif as_of is None:
