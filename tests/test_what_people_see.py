@@ -202,8 +202,9 @@ def test_a_landing_folder_linked_outside_the_home_is_refused_unless_allowed(
         "read it"
     )
     monkeypatch.setenv("CCPIPE_ALLOW_LANDING_OUTSIDE_HOME", "true")
-    allowed = load_settings(paths).allow_landing_outside_home
-    load = ingest_date(paths, DAY, feeds=("calls",), allow_outside_home=allowed)["calls"]
+    settings = load_settings(paths)
+    assert settings.allow_landing_outside_home
+    load = ingest_date(paths, DAY, feeds=("calls",), settings=settings)["calls"]
     assert load.rows_loaded == 1
 
 

@@ -119,9 +119,7 @@ def ingest(paths: Paths, load_date: str, settings: Settings | None = None) -> di
     """Step 1: the date's landing files of the active sources into the raw tables."""
     settings = checked_settings(paths, settings)
     with holding_home(paths):
-        return ingest_date(
-            paths, load_date, settings.sources, settings.allow_landing_outside_home, settings
-        )
+        return ingest_date(paths, load_date, settings.sources, settings)
 
 
 def gate_feeds(

@@ -136,7 +136,6 @@ def ingest_feed(
     paths: Paths,
     feed: Feed,
     load_date: str,
-    allow_outside_home: bool = False,
     settings: Settings | None = None,
 ) -> FeedLoad:
     """Load one feed's files for one date, replacing whatever that date held before."""
@@ -150,7 +149,7 @@ def ingest_feed(
     sizes: dict[str, int] = {}
     con.execute("begin transaction")
     try:
-        if not allow_outside_home:
+        if not settings.allow_landing_outside_home:
             refuse_links_outside_home(folder, files, paths.home)
         con.execute(f"delete from {RAW_SCHEMA}.{feed.raw_table} where _load_date = ?", [load_date])
         con.execute(
@@ -206,12 +205,11 @@ def ingest_date(
     paths: Paths,
     load_date: str,
     feeds: tuple[str, ...] | None = None,
-    allow_outside_home: bool = False,
     settings: Settings | None = None,
 ) -> dict[str, FeedLoad]:
     """Load every feed's landing files for one date (and the identity map, whole); a refused
-    file fails only its feed. The settings locate what vendor records keep (their defaults
-    when none are given).
+    file fails only its feed. The settings locate what vendor records keep and say whether a
+    landing link may lead outside the home (their defaults when none are given).
 
     Returns {feed: FeedLoad}; raises IngestError naming every refused file after the other
     feeds have loaded.
@@ -229,9 +227,7 @@ def ingest_date(
             problems |= error.problems
         for name in feeds or CANONICAL_SOURCES:
             try:
-                results[name] = ingest_feed(
-                    con, paths, SOURCES[name], load_date, allow_outside_home, settings
-                )
+                results[name] = ingest_feed(con, paths, SOURCES[name], load_date, settings)
             except IngestError as error:
                 problems |= error.problems
     finally:
