@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ccpipe.contracts import FEEDS, SOURCES
 from ccpipe.paths import Paths
 from ccpipe.setting_types import (
     VENDOR_SECTIONS,
@@ -43,9 +44,8 @@ from ccpipe.setting_types import (
 
 SETTINGS_FILE = "settings.toml"
 ENV_PREFIX = "CCPIPE_"
-CANONICAL_SOURCES = ("calls", "tickets", "surveys")
-VENDOR_SOURCES = ("amazon_connect", "zendesk", "qualtrics")
-KNOWN_SOURCES = CANONICAL_SOURCES + VENDOR_SOURCES
+CANONICAL_SOURCES = tuple(FEEDS)  # the default: ccpipe's own three feeds
+KNOWN_SOURCES = tuple(SOURCES)  # and the vendor exports
 DEFAULT_MEMORY_LIMIT = "2500MB"
 MEMORY_LIMIT_ENV = "CCPIPE_DUCKDB_MEMORY_LIMIT"  # read by every DuckDB connection, dbt's too
 MEMORY_AMOUNT = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B|%)", re.IGNORECASE)

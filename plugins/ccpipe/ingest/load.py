@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ccpipe.contracts import SOURCES, Feed
+from ccpipe.contracts import FEEDS, SOURCES, Feed
 from ccpipe.ingest.amazon_connect import stage_contact_records
 from ccpipe.ingest.files import (
     IngestError,
@@ -22,7 +22,7 @@ from ccpipe.ingest.qualtrics import stage_response_export
 from ccpipe.ingest.staging import create_stage, stage_csv, stage_jsonl
 from ccpipe.ingest.zendesk import stage_ticket_page
 from ccpipe.paths import Paths
-from ccpipe.settings import CANONICAL_SOURCES, Settings
+from ccpipe.settings import Settings
 from ccpipe.warehouse import RAW_SCHEMA, Connection, connect, ensure_raw_schema, raw_table
 
 
@@ -225,7 +225,7 @@ def ingest_date(
             load_identities(con, paths, load_date, settings)
         except IngestError as error:
             problems |= error.problems
-        for name in feeds or CANONICAL_SOURCES:
+        for name in feeds or tuple(FEEDS):
             try:
                 results[name] = ingest_feed(con, paths, SOURCES[name], load_date, settings)
             except IngestError as error:
